@@ -1,0 +1,220 @@
+/** Messages of one account: insert, page through a chat, state changes. */
+import type { Database, Statement } from 'better-sqlite3';
+import type { Attachment, Encryption, Message, MessageState } from '../../../shared/types.ts';
+import { CoreError } from '../errors.ts';
+
+interface MessageRow {
+  id: number;
+  chat_id: number;
+  from_id: number;
+  outgoing: number;
+  kind: Message['kind'];
+  text: string;
+  quoted_text: string | null;
+  subject: string | null;
+  timestamp: number;
+  received_at: number;
+  state: MessageState;
+  encryption: Encryption;
+  error: string | null;
+  classic_email: number;
+  rfc724_mid: string;
+}
+
+interface AttachmentRow {
+  id: number;
+  message_id: number;
+  filename: string;
+  content_type: string;
+  size: number;
+  blob: string;
+}
+
+export interface NewMessage {
+  chatId: number;
+  fromId: number;
+  outgoing: boolean;
+  kind: Message['kind'];
+  text: string;
+  quotedText?: string | null;
+  subject?: string | null;
+  timestamp: number;
+  receivedAt: number;
+  state: MessageState;
+  encryption: Encryption;
+  error?: string | null;
+  classicEmail?: boolean;
+  rfc724Mid: string;
+  inReplyTo?: string | null;
+  imapUid?: number | null;
+  attachments?: { filename: string; contentType: string; size: number; blob: string }[];
+}
+
+const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+
+export class MessageRepo {
+  private readonly db: Database;
+  private readonly insertStmt: Statement;
+  private readonly insertAttachment: Statement;
+  private readonly byId: Statement<[number], MessageRow>;
+  private readonly attachmentsOf: Statement<[number], AttachmentRow>;
+  private readonly midExists: Statement<[string], { id: number }>;
+
+  constructor(db: Database) {
+    this.db = db;
+    this.insertStmt = db.prepare(`INSERT INTO messages
+      (chat_id, from_id, outgoing, kind, text, quoted_text, subject, timestamp, received_at, state,
+       encryption, error, classic_email, rfc724_mid, in_reply_to, imap_uid)
+      VALUES (@chatId, @fromId, @outgoing, @kind, @text, @quotedText, @subject, @timestamp, @receivedAt,
+       @state, @encryption, @error, @classicEmail, @rfc724Mid, @inReplyTo, @imapUid)`);
+    this.insertAttachment = db.prepare(
+      'INSERT INTO attachments (message_id, filename, content_type, size, blob) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.byId = db.prepare('SELECT * FROM messages WHERE id = ?');
+    this.attachmentsOf = db.prepare('SELECT * FROM attachments WHERE message_id = ? ORDER BY id');
+    this.midExists = db.prepare('SELECT id FROM messages WHERE rfc724_mid = ?');
+  }
+
+  /** Whether a Message-ID is already stored (the dedupe across restarts). */
+  hasMid(mid: string): boolean {
+    return this.midExists.get(mid) !== undefined;
+  }
+
+  /** Insert a message with its attachments; call inside the caller's transaction. */
+  insert(m: NewMessage): number {
+    const info = this.insertStmt.run({
+      chatId: m.chatId,
+      fromId: m.fromId,
+      outgoing: m.outgoing ? 1 : 0,
+      kind: m.kind,
+      text: m.text,
+      quotedText: m.quotedText ?? null,
+      subject: m.subject ?? null,
+      timestamp: m.timestamp,
+      receivedAt: m.receivedAt,
+      state: m.state,
+      encryption: m.encryption,
+      error: m.error ?? null,
+      classicEmail: m.classicEmail ? 1 : 0,
+      rfc724Mid: m.rfc724Mid,
+      inReplyTo: m.inReplyTo ?? null,
+      imapUid: m.imapUid ?? null,
+    });
+    const id = Number(info.lastInsertRowid);
+    for (const a of m.attachments ?? []) {
+      this.insertAttachment.run(id, a.filename, a.contentType, a.size, a.blob);
+    }
+    return id;
+  }
+
+  /** One message, or a not_found error. */
+  get(id: number): Message {
+    const row = this.byId.get(id);
+    if (!row) throw new CoreError('not_found', 'This message does not exist.');
+    return this.toMessage(row);
+  }
+
+  count(chatId: number): number {
+    return this.db.prepare('SELECT count(*) FROM messages WHERE chat_id = ?').pluck().get(chatId) as number;
+  }
+
+  /** A page of a chat, oldest first. */
+  page(chatId: number, offset: number, limit: number): Message[] {
+    const rows = this.db
+      .prepare<[number, number, number], MessageRow>(
+        'SELECT * FROM messages WHERE chat_id = ? ORDER BY timestamp, id LIMIT ? OFFSET ?',
+      )
+      .all(chatId, limit, offset);
+    if (rows.length === 0) return [];
+    const attachments = this.attachmentsForRange(rows.map((r) => r.id));
+    return rows.map((r) => this.toMessage(r, attachments.get(r.id) ?? []));
+  }
+
+  setState(id: number, state: MessageState, error: string | null = null): void {
+    this.db.prepare('UPDATE messages SET state = ?, error = ? WHERE id = ?').run(state, error, id);
+  }
+
+  setError(id: number, error: string | null): void {
+    this.db.prepare('UPDATE messages SET error = ? WHERE id = ?').run(error, id);
+  }
+
+  /** Our outgoing messages with these Message-IDs become read; returns the changed ids. */
+  markReadByMids(mids: string[]): number[] {
+    const ids = this.db
+      .prepare<[string], { id: number }>(
+        `SELECT id FROM messages WHERE outgoing = 1 AND state IN ('sent', 'delivered')
+           AND rfc724_mid IN (SELECT value FROM json_each(?))`,
+      )
+      .all(JSON.stringify(mids))
+      .map((r) => r.id);
+    const set = this.db.prepare("UPDATE messages SET state = 'read' WHERE id = ?");
+    for (const id of ids) set.run(id);
+    return ids;
+  }
+
+  /** The newest incoming message of a chat before a given one: what a reply threads to. */
+  lastIncomingMid(chatId: number, beforeId: number): { mid: string; subject: string | null } | null {
+    const r = this.db
+      .prepare<[number, number], { rfc724_mid: string; subject: string | null }>(
+        `SELECT rfc724_mid, subject FROM messages WHERE chat_id = ? AND id < ? AND outgoing = 0
+           AND kind = 'text' ORDER BY timestamp DESC, id DESC LIMIT 1`,
+      )
+      .get(chatId, beforeId);
+    return r ? { mid: r.rfc724_mid, subject: r.subject } : null;
+  }
+
+  /** Mark every received message of a chat seen; returns how many changed. */
+  markSeen(chatId: number): number {
+    return this.db
+      .prepare("UPDATE messages SET state = 'seen' WHERE chat_id = ? AND state = 'received'")
+      .run(chatId).changes;
+  }
+
+  private attachmentsForRange(ids: number[]): Map<number, AttachmentRow[]> {
+    const map = new Map<number, AttachmentRow[]>();
+    const rows = this.db
+      .prepare<[string], AttachmentRow>(
+        'SELECT * FROM attachments WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY id',
+      )
+      .all(JSON.stringify(ids));
+    for (const r of rows) {
+      const list = map.get(r.message_id);
+      if (list) list.push(r);
+      else map.set(r.message_id, [r]);
+    }
+    return map;
+  }
+
+  private toMessage(r: MessageRow, attachments?: AttachmentRow[]): Message {
+    const list = attachments ?? this.attachmentsOf.all(r.id);
+    return {
+      id: r.id,
+      chatId: r.chat_id,
+      fromId: r.from_id,
+      outgoing: r.outgoing === 1,
+      kind: r.kind,
+      text: r.text,
+      quotedText: r.quoted_text,
+      subject: r.subject,
+      attachments: list.map(toAttachment),
+      timestamp: r.timestamp,
+      receivedAt: r.received_at,
+      state: r.state,
+      encryption: r.encryption,
+      error: r.error,
+      classicEmail: r.classic_email === 1,
+      rfc724Mid: r.rfc724_mid,
+    };
+  }
+}
+
+function toAttachment(a: AttachmentRow): Attachment {
+  return {
+    id: a.id,
+    filename: a.filename,
+    contentType: a.content_type,
+    size: a.size,
+    blob: a.blob,
+    isImage: IMAGE_TYPES.has(a.content_type.toLowerCase()),
+  };
+}

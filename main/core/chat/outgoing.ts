@@ -1,0 +1,86 @@
+/**
+ * Turning a stored outgoing message into the bytes SMTP sends: the chat's encryption decides,
+ * and an encrypted chat never goes out in clear.
+ */
+import type { PublicKey } from 'openpgp';
+import type { AccountContext } from '../account/context.ts';
+import { CoreError } from '../errors.ts';
+import { composeEncryptedOuter, composeInner, randomizedOuterDate } from '../mime/compose.ts';
+import type { MailAddress, OutgoingMessage } from '../mime/types.ts';
+import { formatAutocryptHeader, formatGossipHeader } from '../crypto/autocrypt.ts';
+import { encryptAndSign } from '../crypto/pgp.ts';
+import { keydataOf } from '../crypto/keys.ts';
+
+export interface Composed {
+  raw: Buffer;
+  recipients: string[];
+  encrypted: boolean;
+}
+
+/** Compose a message for sending; throws CoreError('encryption_required') rather than downgrade. */
+export async function composeOutgoing(ctx: AccountContext, messageId: number): Promise<Composed> {
+  const msg = ctx.messages.get(messageId);
+  const chat = ctx.chats.flags(msg.chatId);
+  const memberIds = ctx.chats.members(msg.chatId);
+  const members = memberIds.map((id) => ctx.contacts.get(id)).filter((c) => !c.isSelf);
+  if (members.length === 0) {
+    throw new CoreError('invalid_input', 'This chat has no one to send to.');
+  }
+  const to: MailAddress[] = members.map((c) => ({ addr: c.addr, name: c.displayName !== c.addr ? c.displayName : undefined }));
+
+  // Keys for every recipient, Autocrypt key first.
+  const keys: PublicKey[] = [];
+  let allHaveKeys = true;
+  let allMutual = true;
+  for (const c of members) {
+    const peer = ctx.peers.lookup(c.addr);
+    const peerKeys = peer ? await ctx.keys.publicKeysOf(peer) : [];
+    if (peerKeys.length === 0) allHaveKeys = false;
+    else keys.push(peerKeys[0]!);
+    if (!peer || peer.preferEncrypt !== 'mutual' || !peer.publicKey) allMutual = false;
+  }
+  const encrypt = chat.encrypted || (allHaveKeys && allMutual);
+  if (encrypt && !allHaveKeys) {
+    const missing = members.filter((c) => !ctx.peers.lookup(c.addr)?.publicKey && !ctx.peers.lookup(c.addr)?.gossipKey);
+    throw new CoreError(
+      'encryption_required',
+      `This chat is end-to-end encrypted, but Estafette has no key for ${missing.map((c) => c.addr).join(', ')}. The message was not sent in clear.`,
+    );
+  }
+
+  const attachments = [];
+  for (const a of msg.attachments) {
+    attachments.push({ filename: a.filename, contentType: a.contentType, content: await ctx.blobs.get(a.blob) });
+  }
+  const name = ctx.displayName();
+  const previous = ctx.messages.lastIncomingMid(msg.chatId, msg.id);
+  const autocrypt = formatAutocryptHeader({ addr: ctx.addr, keydata: keydataOf(ctx.keys.public), preferEncrypt: 'mutual' });
+  const out: OutgoingMessage = {
+    from: { addr: ctx.addr, name: name || undefined },
+    to,
+    subject: previous ? `Re: ${previous.subject ?? `Message from ${name || ctx.addr}`}`.replace(/^(Re: )+/, 'Re: ') : `Message from ${name || ctx.addr}`,
+    date: new Date(msg.timestamp),
+    messageId: msg.rfc724Mid,
+    inReplyTo: previous?.mid,
+    references: previous ? [previous.mid] : undefined,
+    text: msg.text,
+    attachments,
+    autocrypt,
+  };
+  const recipients = to.map((t) => t.addr);
+  if (!encrypt) {
+    return { raw: await composeInner(out, { protectedHeaders: false }), recipients, encrypted: false };
+  }
+  if (members.length > 1) {
+    out.gossip = keys.map((k, i) => formatGossipHeader({ addr: members[i]!.addr, keydata: keydataOf(k) }));
+  }
+  const outerDate = randomizedOuterDate(new Date(msg.timestamp));
+  const inner = await composeInner(out, { protectedHeaders: true, outerDate });
+  const armored = await encryptAndSign({
+    data: inner,
+    encryptionKeys: [...keys, ctx.keys.public],
+    signingKey: ctx.keys.secret,
+  });
+  const raw = await composeEncryptedOuter({ from: ctx.addr, messageId: msg.rfc724Mid, date: outerDate, armored });
+  return { raw, recipients, encrypted: true };
+}

@@ -1,0 +1,276 @@
+/**
+ * The receive pipeline after IMAP: parse → decrypt and verify → Autocrypt → classify → one
+ * transaction that stores every message of the batch and the folder's UID watermark.
+ * Nothing here throws for bad mail: a message that cannot be read becomes a placeholder.
+ */
+import { createHash } from 'node:crypto';
+import type { Encryption } from '../../../shared/types.ts';
+import type { CoreEvent } from '../../../shared/events.ts';
+import { parseMail, mergeProtected } from '../mime/parse.ts';
+import type { MailAddress, ParsedMail } from '../mime/types.ts';
+import { decryptAndVerify } from '../crypto/pgp.ts';
+import type { AccountContext } from '../account/context.ts';
+import type { PeerOverlay } from '../store/peers.ts';
+import { observeAutocrypt, observeGossip } from './peer-updates.ts';
+import { sentenceOf } from '../errors.ts';
+
+export interface FetchedMail {
+  uid: number;
+  source: Buffer;
+}
+
+export interface Watermark {
+  uidValidity: number | bigint | null;
+  lastUid: number;
+  highestModseq?: bigint | null;
+}
+
+/** A message made ready for storing: everything async (parsing, crypto, blobs) is done. */
+interface Prepared {
+  uid: number;
+  mid: string;
+  from: MailAddress;
+  to: MailAddress[];
+  outgoingCopy: boolean;
+  kind: 'text' | 'placeholder';
+  text: string;
+  quotedText: string | null;
+  subject: string | null;
+  timestamp: number;
+  receivedAt: number;
+  encryption: Encryption;
+  error: string | null;
+  classicEmail: boolean;
+  inReplyTo: string | null;
+  groupId: string | null;
+  groupName: string | null;
+  attachments: { filename: string; contentType: string; size: number; blob: string }[];
+  mdnFor: string[] | null;
+}
+
+const UNKNOWN_SENDER: MailAddress = { addr: 'unknown-sender@invalid', name: 'Unknown sender' };
+
+/** Store one fetched batch and the new watermark atomically; emit events after the commit. */
+export async function receiveBatch(
+  ctx: AccountContext,
+  batch: FetchedMail[],
+  watermark: Watermark,
+  opts: { poison?: unknown } = {},
+): Promise<void> {
+  const overlay: PeerOverlay = new Map();
+  const prepared: Prepared[] = [];
+  for (const mail of batch) {
+    prepared.push(
+      opts.poison === undefined
+        ? await prepare(ctx, mail, overlay)
+        : placeholder(mail, null, ctx.now(), `This message could not be processed. ${sentenceOf(opts.poison)}`),
+    );
+  }
+  const events: CoreEvent[] = [];
+  ctx.db.transaction(() => {
+    for (const peer of overlay.values()) ctx.peers.save(peer);
+    for (const p of prepared) store(ctx, p, events);
+    ctx.imapState.save('INBOX', watermark);
+  })();
+  for (const e of events) ctx.bus.emit(e);
+}
+
+async function prepare(ctx: AccountContext, mail: FetchedMail, overlay: PeerOverlay): Promise<Prepared> {
+  const receivedAt = ctx.now();
+  let outer: ParsedMail;
+  try {
+    outer = await parseMail(mail.source);
+  } catch (e) {
+    return placeholder(mail, null, receivedAt, `This message could not be read: ${sentenceOf(e)}`);
+  }
+  const from = outer.from ?? UNKNOWN_SENDER;
+  const midFallback = syntheticMid(mail.source);
+  if (!outer.from) {
+    return placeholder(mail, outer, receivedAt, 'This message has no valid sender address, so Estafette cannot tell who sent it.', midFallback);
+  }
+  let parsed = outer;
+  let encryption: Encryption = 'none';
+  let signerFingerprint: string | null = null;
+  if (outer.encrypted) {
+    const known = ctx.peers.lookup(from.addr, overlay);
+    try {
+      const result = await decryptAndVerify({
+        armored: outer.encrypted.armored,
+        decryptionKeys: [ctx.keys.secret],
+        expectedSignerKeys: known ? await ctx.keys.publicKeysOf(known) : [],
+      });
+      const inner = await parseMail(Buffer.from(result.data));
+      parsed = mergeProtected(outer, inner);
+      if (result.signature.status === 'valid') {
+        encryption = 'encrypted';
+        signerFingerprint = result.signature.signerFingerprint;
+      } else {
+        encryption = 'encrypted-unverified-sender';
+        signerFingerprint = result.signature.status === 'other-key' ? (result.signature.signerFingerprint ?? null) : null;
+      }
+    } catch (e) {
+      return placeholder(mail, outer, receivedAt, `This message could not be decrypted. ${sentenceOf(e)}`, outer.messageId ?? midFallback);
+    }
+  }
+
+  // The protected From must be the outer one: a mismatch means someone re-wrapped the message.
+  const sender = parsed.from ?? from;
+  if (sender.addr.toLowerCase() !== from.addr.toLowerCase() && encryption !== 'none') {
+    encryption = 'encrypted-unverified-sender';
+  }
+  const timestamp = clampDate(parsed.date, receivedAt);
+  const isReport = Boolean(parsed.isMdn);
+  const ac = await observeAutocrypt(ctx, overlay, {
+    from: from.addr,
+    autocrypt: isReport ? [] : parsed.autocrypt,
+    date: timestamp,
+  });
+  if (encryption === 'encrypted-unverified-sender' && signerFingerprint && ac && ac.fingerprint === signerFingerprint && sender.addr.toLowerCase() === from.addr.toLowerCase()) {
+    // Signed by the key this very message announces: opportunistic Autocrypt accepts it; a key
+    // change against an earlier key is recorded by observeAutocrypt and shown in the chat.
+    encryption = 'encrypted';
+  }
+  if (encryption === 'encrypted') {
+    await observeGossip(ctx, overlay, { recipients: [...parsed.to, ...parsed.cc], gossip: parsed.gossip, date: timestamp });
+  }
+
+  const attachments = [];
+  for (const a of parsed.attachments) {
+    const blob = await ctx.blobs.put(a.content);
+    attachments.push({ filename: a.filename, contentType: a.contentType, size: a.size, blob });
+  }
+  const isOwn = from.addr.toLowerCase() === ctx.addr.toLowerCase();
+  return {
+    uid: mail.uid,
+    mid: parsed.messageId ?? outer.messageId ?? midFallback,
+    from: sender,
+    to: parsed.to,
+    outgoingCopy: isOwn,
+    kind: 'text',
+    text: parsed.text,
+    quotedText: parsed.quotedText ?? null,
+    subject: parsed.subject ?? null,
+    timestamp,
+    receivedAt,
+    encryption,
+    error: parsed.problems.length > 0 && parsed.text.trim() === '' && attachments.length === 0 ? parsed.problems.join(' ') : null,
+    classicEmail: !parsed.chat.version,
+    inReplyTo: parsed.inReplyTo ?? null,
+    groupId: encryption === 'none' && parsed.chat.version ? (parsed.chat.groupId ?? null) : (parsed.chat.groupId ?? null),
+    groupName: parsed.chat.groupName ?? null,
+    attachments,
+    mdnFor: parsed.isMdn ? parsed.isMdn.originalMessageIds : null,
+  };
+}
+
+function placeholder(mail: FetchedMail, parsed: ParsedMail | null, receivedAt: number, reason: string, mid?: string): Prepared {
+  return {
+    uid: mail.uid,
+    mid: mid ?? syntheticMid(mail.source),
+    from: parsed?.from ?? UNKNOWN_SENDER,
+    to: parsed?.to ?? [],
+    outgoingCopy: false,
+    kind: 'placeholder',
+    text: '',
+    quotedText: null,
+    subject: null,
+    timestamp: clampDate(parsed?.date, receivedAt),
+    receivedAt,
+    encryption: parsed?.encrypted ? 'encrypted-unverified-sender' : 'none',
+    error: reason,
+    classicEmail: false,
+    inReplyTo: null,
+    groupId: null,
+    groupName: null,
+    attachments: [],
+    mdnFor: null,
+  };
+}
+
+/** A stable Message-ID for mail that has none, so re-fetching it never duplicates it. */
+function syntheticMid(source: Buffer): string {
+  return `${createHash('sha256').update(source).digest('hex').slice(0, 32)}@estafette.invalid`;
+}
+
+/** The sender's date, but never in the future (a wrong clock must not pin a message on top). */
+function clampDate(date: Date | undefined, receivedAt: number): number {
+  const t = date?.getTime();
+  if (t === undefined || Number.isNaN(t)) return receivedAt;
+  return Math.min(t, receivedAt);
+}
+
+function store(ctx: AccountContext, p: Prepared, events: CoreEvent[]): void {
+  if (ctx.messages.hasMid(p.mid)) return;
+  if (p.mdnFor) {
+    for (const id of ctx.messages.markReadByMids(p.mdnFor)) {
+      events.push({ type: 'messageChanged', accountId: ctx.id, message: ctx.messages.get(id) });
+    }
+    return;
+  }
+  if (p.outgoingCopy) {
+    // Our own message seen from another device: file it in the chat of its first recipient.
+    const peer = p.to.find((t) => t.addr.toLowerCase() !== ctx.addr.toLowerCase());
+    if (!peer) return;
+    const contact = ctx.contacts.upsert(peer.addr, peer.name, { known: true });
+    const chatId = ctx.chats.findSingle(contact.id) ?? ctx.chats.createSingle(contact.id, { isRequest: false, now: p.timestamp });
+    insertAndAnnounce(ctx, p, chatId, ctx.selfContactId, true, events, false);
+    return;
+  }
+  const contact = ctx.contacts.upsert(p.from.addr, p.from.name);
+  ctx.contacts.touch(contact.id, p.timestamp);
+  // Mail from blocked senders is not shown at all.
+  if (contact.blocked) return;
+  let chatId: number;
+  let isNewChat = false;
+  if (p.groupId) {
+    const found = ctx.chats.findGroup(p.groupId);
+    if (found !== null) chatId = found;
+    else {
+      const members = p.to
+        .filter((t) => t.addr.toLowerCase() !== ctx.addr.toLowerCase())
+        .map((t) => ctx.contacts.upsert(t.addr, t.name).id);
+      chatId = ctx.chats.createGroup(p.groupId, p.groupName ?? p.subject ?? '', [contact.id, ...members], {
+        isRequest: !ctx.contacts.isKnown(contact.id),
+        now: p.timestamp,
+        encrypted: p.encryption === 'encrypted',
+      });
+      isNewChat = true;
+    }
+  } else {
+    const found = ctx.chats.findSingle(contact.id);
+    if (found !== null) chatId = found;
+    else {
+      chatId = ctx.chats.createSingle(contact.id, { isRequest: !ctx.contacts.isKnown(contact.id), now: p.timestamp });
+      isNewChat = true;
+    }
+  }
+  if (p.encryption === 'encrypted') ctx.chats.markEncrypted(chatId);
+  const muted = ctx.chats.flags(chatId).muted;
+  insertAndAnnounce(ctx, p, chatId, contact.id, false, events, !muted);
+  if (isNewChat) events.push({ type: 'contactChanged', accountId: ctx.id, contactId: contact.id });
+}
+
+function insertAndAnnounce(ctx: AccountContext, p: Prepared, chatId: number, fromId: number, outgoing: boolean, events: CoreEvent[], notify: boolean): void {
+  const id = ctx.messages.insert({
+    chatId,
+    fromId,
+    outgoing,
+    kind: p.kind,
+    text: p.text,
+    quotedText: p.quotedText,
+    subject: p.subject,
+    timestamp: p.timestamp,
+    receivedAt: p.receivedAt,
+    state: outgoing ? 'sent' : 'received',
+    encryption: p.encryption,
+    error: p.error,
+    classicEmail: p.classicEmail,
+    rfc724Mid: p.mid,
+    inReplyTo: p.inReplyTo,
+    imapUid: p.uid,
+    attachments: p.attachments,
+  });
+  ctx.chats.bump(chatId, p.timestamp);
+  events.push({ type: 'messageAdded', accountId: ctx.id, message: ctx.messages.get(id), notify: notify && !outgoing });
+  events.push({ type: 'chatChanged', accountId: ctx.id, chat: ctx.chats.summary(chatId) });
+}

@@ -1,0 +1,11 @@
+import type { Database } from 'better-sqlite3';
+import { migration0001 } from './0001-initial.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Database): void;
+}
+
+/** Every migration in order; the last one's version is the schema the code expects. */
+export const migrations: readonly Migration[] = [migration0001];

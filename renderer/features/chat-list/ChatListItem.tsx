@@ -1,0 +1,92 @@
+/** One chat in the list: avatar, name with its encryption mark, time, preview, unread badge. */
+import type { KeyboardEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { ChatSummary } from '../../../shared/types.ts';
+import { Avatar } from '../../components/Avatar.tsx';
+import { Icon } from '../../components/Icon.tsx';
+import { formatListTime } from '../../i18n/format.ts';
+import { MessageStateIcon } from '../chat/MessageStateIcon.tsx';
+
+export function ChatListItem({
+  chat,
+  index,
+  selected,
+  tabbable,
+  onOpen,
+  onKeyDown,
+  onFocus,
+}: {
+  chat: ChatSummary;
+  index: number;
+  selected: boolean;
+  tabbable: boolean;
+  onOpen: () => void;
+  onKeyDown: (e: KeyboardEvent<HTMLElement>) => void;
+  onFocus: () => void;
+}) {
+  const { t } = useTranslation();
+  const last = chat.lastMessage;
+  const draft = chat.draft.trim();
+  let preview: string;
+  if (last?.kind === 'placeholder') preview = t('chatList.previewPlaceholder');
+  else if (last && last.text) preview = last.text;
+  else if (last) preview = t('chatList.previewAttachment');
+  else preview = t('chatList.previewEmpty');
+  return (
+    <button
+      type="button"
+      className={`chat-row ${selected ? 'selected' : ''} ${chat.unreadCount ? 'unread' : ''}`}
+      data-row={index}
+      tabIndex={tabbable ? 0 : -1}
+      aria-current={selected ? 'true' : undefined}
+      onClick={onOpen}
+      onKeyDown={onKeyDown}
+      onFocus={onFocus}
+    >
+      <Avatar name={chat.name} seed={chat.addr ?? chat.name} />
+      <span className="chat-row-text">
+        <span className="chat-row-top">
+          <span className="chat-row-name">{chat.name}</span>
+          {chat.encrypted ? (
+            <span className="mark mark-encrypted" title={t('encryption.chatEncrypted')}>
+              <Icon name="lock" size={14} />
+              <span className="sr-only">{t('encryption.chatEncrypted')}</span>
+            </span>
+          ) : (
+            <span className="mark mark-plain" title={t('encryption.chatNotEncrypted')}>
+              <Icon name="unlock" size={14} />
+              <span className="sr-only">{t('encryption.chatNotEncrypted')}</span>
+            </span>
+          )}
+          {chat.muted && (
+            <span className="mark" title={t('chat.muted')}>
+              <Icon name="bellOff" size={14} />
+              <span className="sr-only">{t('chat.muted')}</span>
+            </span>
+          )}
+          {last && <span className="chat-row-time">{formatListTime(last.timestamp)}</span>}
+        </span>
+        <span className="chat-row-bottom">
+          {draft && !selected ? (
+            <span className="chat-row-preview">
+              <span className="draft-label">{t('chatList.draft')}</span> {draft}
+            </span>
+          ) : (
+            <span className="chat-row-preview">
+              {last?.outgoing && <MessageStateIcon state={last.state} />}
+              {last?.outgoing && <span className="you-label">{t('chatList.you')}</span>}
+              {preview}
+            </span>
+          )}
+          {chat.isRequest && <span className="request-pill">{t('chatList.requestMark')}</span>}
+          {chat.unreadCount > 0 && (
+            <span className={`badge ${chat.muted ? 'badge-muted' : ''}`}>
+              {chat.unreadCount > 999 ? '999+' : chat.unreadCount}
+              <span className="sr-only"> {t('chatList.unreadSuffix', { count: chat.unreadCount })}</span>
+            </span>
+          )}
+        </span>
+      </span>
+    </button>
+  );
+}

@@ -1,0 +1,166 @@
+/**
+ * The entities the core shows to its hosts. Every value that crosses the API is described by a
+ * zod schema here, so both sides validate the same shape.
+ */
+import { z } from 'zod';
+
+export const AccountId = z.number().int().positive();
+export const ChatId = z.number().int().positive();
+export const MessageId = z.number().int().positive();
+export const ContactId = z.number().int().positive();
+
+export const Security = z.enum(['tls', 'starttls', 'plain']);
+
+export const ServerEndpoint = z.object({
+  host: z.string().min(1).max(253),
+  port: z.number().int().min(1).max(65535),
+  security: Security,
+  user: z.string().min(1).max(320),
+});
+export type ServerEndpoint = z.infer<typeof ServerEndpoint>;
+
+export const ServerSettingsSchema = z.object({
+  imap: ServerEndpoint,
+  smtp: ServerEndpoint,
+  acceptInvalidCertificates: z.boolean(),
+});
+export type ServerSettingsValue = z.infer<typeof ServerSettingsSchema>;
+
+export const ConnectivityStatus = z.enum(['not-started', 'connecting', 'connected', 'offline']);
+export const Connectivity = z.object({
+  status: ConnectivityStatus,
+  /** Why we are offline, as a sentence. */
+  reason: z.string().optional(),
+  /** When the next attempt is due (ms since epoch). */
+  nextRetryAt: z.number().optional(),
+});
+export type Connectivity = z.infer<typeof Connectivity>;
+
+export const Account = z.object({
+  id: AccountId,
+  addr: z.string(),
+  displayName: z.string(),
+  status: z.string(),
+  /** data: URL of the avatar, when one is set. */
+  avatar: z.string().nullable(),
+  fingerprint: z.string(),
+  settings: ServerSettingsSchema,
+  connectivity: Connectivity,
+});
+export type Account = z.infer<typeof Account>;
+
+export const Contact = z.object({
+  id: ContactId,
+  addr: z.string(),
+  /** The name to show: the one the user gave, else the one the peer sent, else the address. */
+  displayName: z.string(),
+  /** Name the peer announced in its From header. */
+  peerName: z.string(),
+  /** Current key fingerprint (uppercase hex), when we have a key. */
+  fingerprint: z.string().nullable(),
+  verified: z.boolean(),
+  blocked: z.boolean(),
+  /** When the peer's key last changed (ms since epoch), shown as a warning. */
+  keyChangedAt: z.number().nullable(),
+  lastSeen: z.number().nullable(),
+  isSelf: z.boolean(),
+});
+export type Contact = z.infer<typeof Contact>;
+
+/** How a message travelled, as the UI must say it. */
+export const Encryption = z.enum([
+  /** Encrypted and signed by the sender's known key. */
+  'encrypted',
+  /** Encrypted, but unsigned or signed by a key that is not the sender's. */
+  'encrypted-unverified-sender',
+  /** Sent or received in clear. */
+  'none',
+]);
+export type Encryption = z.infer<typeof Encryption>;
+
+export const MessageState = z.enum([
+  'pending',
+  'sent',
+  'delivered',
+  'read',
+  'failed',
+  'received',
+  'seen',
+]);
+export type MessageState = z.infer<typeof MessageState>;
+
+export const MessageKind = z.enum([
+  'text',
+  /** Mail that arrived but could not be parsed or decrypted; `error` says why. */
+  'placeholder',
+  /** A line the core writes itself (key changed, member added, ...). */
+  'system',
+]);
+
+export const Attachment = z.object({
+  id: z.number().int().positive(),
+  filename: z.string(),
+  contentType: z.string(),
+  size: z.number().int().nonnegative(),
+  /** Content hash: the blob's name in the account's blob store. */
+  blob: z.string(),
+  isImage: z.boolean(),
+});
+export type Attachment = z.infer<typeof Attachment>;
+
+export const Message = z.object({
+  id: MessageId,
+  chatId: ChatId,
+  /** The author; the account's own contact for outgoing messages. */
+  fromId: ContactId,
+  outgoing: z.boolean(),
+  kind: MessageKind,
+  text: z.string(),
+  /** Collapsed quoted history from ordinary mail clients. */
+  quotedText: z.string().nullable(),
+  subject: z.string().nullable(),
+  attachments: z.array(Attachment),
+  /** Sort and display time (ms since epoch): the sender's date, clamped to receipt time. */
+  timestamp: z.number(),
+  receivedAt: z.number(),
+  state: MessageState,
+  encryption: Encryption,
+  /** Why the message failed to send, or why a placeholder is one. */
+  error: z.string().nullable(),
+  /** True when the mail came from an ordinary mail client rather than a chat app. */
+  classicEmail: z.boolean(),
+  rfc724Mid: z.string(),
+});
+export type Message = z.infer<typeof Message>;
+
+export const ChatKind = z.enum(['single', 'group']);
+
+export const ChatSummary = z.object({
+  id: ChatId,
+  kind: ChatKind,
+  name: z.string(),
+  /** For single chats: the peer's address. */
+  addr: z.string().nullable(),
+  contactIds: z.array(ContactId),
+  /** A chat that is encrypted never silently sends in clear. */
+  encrypted: z.boolean(),
+  verified: z.boolean(),
+  /** Mail from an unknown sender waits here until the user accepts or blocks. */
+  isRequest: z.boolean(),
+  muted: z.boolean(),
+  archived: z.boolean(),
+  unreadCount: z.number().int().nonnegative(),
+  lastMessage: z
+    .object({
+      text: z.string(),
+      outgoing: z.boolean(),
+      timestamp: z.number(),
+      state: MessageState,
+      kind: MessageKind,
+    })
+    .nullable(),
+  draft: z.string(),
+  /** Warnings the chat must show, such as a changed key. */
+  keyChangedAt: z.number().nullable(),
+});
+export type ChatSummary = z.infer<typeof ChatSummary>;
