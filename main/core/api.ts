@@ -104,7 +104,7 @@ export const handlers: Handlers = {
       onProgress: (p) =>
         c.bus.emit({ type: 'accountSetupProgress', addr: i.addr.toLowerCase(), step: p.step, detail: p.detail }),
     });
-    return createAccount(c, i, settings);
+    return createAccount(c, i, settings.settings);
   },
   async addAccountManual(c, i) {
     assertNew(c, i.addr);

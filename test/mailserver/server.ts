@@ -32,6 +32,7 @@ import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
 
 const execFileAsync = promisify(execFile);
+const T0 = Date.now(); const tr = (m: string) => process.env.DEBUG_HALT && console.error(Date.now() - T0, m);
 
 /** Everything a client needs to reach the server; plain data, passed from globalSetup to workers. */
 export interface MailServerInfo {
@@ -122,7 +123,9 @@ export async function startMailServer(
   const dir = await mkdtemp(join(options.parentDir ?? tmpdir(), DIR_PREFIX));
   const ownerPid = options.ownerPid === undefined ? process.pid : options.ownerPid;
   try {
+    tr('mkdtemp');
     const accounts = await lookUpAccounts();
+    tr('accounts');
     await prepareDirectory(dir, domain, accounts);
     // Random ports can lose a race with another process between the check and the daemons'
     // bind: then pick new ones. Pinned ports get one attempt.
@@ -299,7 +302,9 @@ async function prepareDirectory(dir: string, domain: string, accounts: Accounts)
   await mkdirOwned(join(queue, 'public'), 0o710, postfix.uid, accounts.postdropGid);
   await mkdirOwned(join(dir, 'postfix', 'data'), 0o700, postfix.uid, postfix.gid);
 
+  tr('dirs');
   await makeCertificates(join(dir, 'tls'), domain);
+  tr('certs');
 }
 
 async function mkdirOwned(path: string, mode: number, uid: number, gid: number): Promise<void> {
@@ -654,6 +659,7 @@ async function launch(dir: string): Promise<void> {
     runDaemon(dir, 'postfix', POSTFIX_MASTER, ['-c', join(dir, 'postfix'), '-w']),
     runDaemon(dir, 'dovecot', DOVECOT, ['-c', join(dir, 'dovecot', 'dovecot.conf')]),
   ]);
+  tr('daemons');
   await Promise.all([
     waitForGreeting(info.ports.imap, '* OK'),
     waitForGreeting(info.ports.inject, '220 '),
@@ -661,6 +667,7 @@ async function launch(dir: string): Promise<void> {
     waitForGreeting(info.ports.imaps, null),
     waitForGreeting(info.ports.smtps, null),
   ]);
+  tr('greetings');
 }
 
 // Both commands fork the real daemon and exit once it is listening (or has failed).
@@ -672,6 +679,7 @@ function runDaemon(dir: string, name: string, command: string, args: string[]): 
     closeSync(fd);
     child.once('error', reject);
     child.once('exit', (code) => {
+      tr(name + ' exited');
       if (code === 0) {
         resolve();
         return;
@@ -719,7 +727,12 @@ async function halt(dir: string): Promise<void> {
   // SIGTERM is what `postfix stop` and `doveadm stop` send; both masters then end their children.
   for (const pid of masters) signal(pid, 'SIGTERM');
   const deadline = Date.now() + 10_000;
+  let nudged = false;
   while (members.some(isAlive)) {
+    if (!nudged && Date.now() > deadline - 10_000 + 50) {
+      nudged = true;
+      for (const member of members.filter(isAlive)) if (!masters.includes(member.pid)) signal(member.pid, 'SIGTERM');
+    }
     if (Date.now() > deadline) {
       for (const member of members.filter(isAlive)) signal(member.pid, 'SIGKILL');
       await sleep(100);

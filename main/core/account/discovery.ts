@@ -194,7 +194,7 @@ function nothingReachable(protocol: Protocol, domain: string, cause: CoreError):
   const which = protocol === 'IMAP' ? `imap.${domain}` : `smtp.${domain}`;
   return new CoreError(
     'autoconfig_failed',
-    `Estafette found no published mail settings for ${domain}, and no ${protocol} server answered at ${which}, mail.${domain} or ${domain}. Enter the server settings by hand; your provider's help pages list them.`,
+    `Estafette found no published ${protocol} settings for ${domain}, and no ${protocol} server answered at ${which}, mail.${domain} or ${domain}. Enter the server settings by hand; your provider's help pages list them.`,
     { cause },
   );
 }

@@ -1,0 +1,152 @@
+/**
+ * One message: own messages on the right, theirs on the left; its time, encryption mark and
+ * state tick; a failed message says why and offers Retry; a placeholder says what went wrong;
+ * mail from ordinary clients keeps its quoted part folded.
+ */
+import { memo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { Message } from '../../../shared/types.ts';
+import { Icon } from '../../components/Icon.tsx';
+import { Linkified } from '../../components/Linkified.tsx';
+import { formatDateTime, formatTime } from '../../i18n/format.ts';
+import { useApp, useRuntime } from '../../state/context.tsx';
+import { errorSentence } from '../../state/errors.ts';
+import { useContact } from '../contacts/contact-cache.ts';
+import { Attachments } from './Attachments.tsx';
+import { EncryptionMark } from './EncryptionMark.tsx';
+import { MessageStateIcon } from './MessageStateIcon.tsx';
+
+function Meta({ message }: { message: Message }) {
+  return (
+    <>
+      <time dateTime={new Date(message.timestamp).toISOString()} title={formatDateTime(message.timestamp)}>
+        {formatTime(message.timestamp)}
+      </time>
+      <EncryptionMark encryption={message.encryption} />
+      {message.outgoing && <MessageStateIcon state={message.state} />}
+    </>
+  );
+}
+
+function SenderName({ accountId, contactId }: { accountId: number; contactId: number }) {
+  const contact = useContact(useRuntime(), accountId, contactId);
+  return <div className="sender-name">{contact?.displayName ?? '\u00a0'}</div>;
+}
+
+function QuotedPart({ text }: { text: string }) {
+  const { t } = useTranslation();
+  const [open, setOpen] = useState(false);
+  return (
+    <div className="quoted">
+      <button
+        type="button"
+        className="link-button quoted-toggle"
+        aria-expanded={open}
+        onClick={() => setOpen(!open)}
+      >
+        {open ? t('message.hideQuoted') : t('message.showQuoted')}
+      </button>
+      {open && (
+        <blockquote className="quoted-text">
+          <Linkified text={text} />
+        </blockquote>
+      )}
+    </div>
+  );
+}
+
+function RetryLine({ accountId, message }: { accountId: number; message: Message }) {
+  const { t } = useTranslation();
+  const app = useApp();
+  const [busy, setBusy] = useState(false);
+  const retry = async () => {
+    setBusy(true);
+    try {
+      await app.runtime.call('retrySend', { accountId, messageId: message.id });
+    } catch (e) {
+      app.toast(errorSentence(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="failed-line" role="alert">
+      <Icon name="warning" size={15} />
+      <span>{message.error ?? t('message.failedDefault')}</span>
+      <button type="button" className="link-button" disabled={busy} onClick={() => void retry()}>
+        {t('message.retry')}
+      </button>
+    </div>
+  );
+}
+
+export const MessageBubble = memo(function MessageBubble({
+  accountId,
+  message,
+  showSender,
+}: {
+  accountId: number;
+  message: Message;
+  showSender: boolean;
+}) {
+  const { t } = useTranslation();
+  if (message.kind === 'system') {
+    return (
+      <div className="system-message" data-message-id={message.id}>
+        <Linkified text={message.text} />
+      </div>
+    );
+  }
+  const side = message.outgoing ? 'own' : 'their';
+  const placeholder = message.kind === 'placeholder';
+  // The time floats over the end of the last text line, like in every chat app.
+  const metaOverText = Boolean(message.text) && !placeholder && !message.quotedText;
+  return (
+    <div
+      className={`message ${side} ${placeholder ? 'placeholder' : ''}`}
+      data-message-id={message.id}
+      data-state={message.state}
+      data-encryption={message.encryption}
+    >
+      <div className="bubble">
+        {showSender && !message.outgoing && (
+          <SenderName accountId={accountId} contactId={message.fromId} />
+        )}
+        {placeholder ? (
+          <div className="placeholder-body">
+            <Icon name="warning" size={16} />
+            <span>
+              <strong>{t('message.placeholderTitle')}</strong>{' '}
+              {message.error ?? message.text}
+            </span>
+          </div>
+        ) : (
+          <>
+            {message.classicEmail && message.subject && (
+              <div className="subject">{message.subject}</div>
+            )}
+            <Attachments accountId={accountId} attachments={message.attachments} />
+            {message.text && (
+              <div className="text">
+                <Linkified text={message.text} />
+                {metaOverText && (
+                  // Keeps room for the time on the last line; the real one floats over it.
+                  <span className="meta-spacer" aria-hidden="true">
+                    <Meta message={message} />
+                  </span>
+                )}
+              </div>
+            )}
+            {message.quotedText && <QuotedPart text={message.quotedText} />}
+          </>
+        )}
+        <span className={`meta ${metaOverText ? 'meta-over' : ''}`}>
+          <Meta message={message} />
+        </span>
+      </div>
+      {message.outgoing && message.state === 'failed' && (
+        <RetryLine accountId={accountId} message={message} />
+      )}
+    </div>
+  );
+});

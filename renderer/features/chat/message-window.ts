@@ -1,0 +1,181 @@
+/**
+ * The messages of one open chat, as a sparse window over the whole history: the count comes
+ * from the core, pages of PAGE_SIZE are fetched (getMessages offset/limit) when the list shows
+ * them, and pages far from the view are dropped. A chat of 100,000 messages costs a few pages
+ * of memory, never the whole chat.
+ */
+import type { Message } from '../../../shared/types.ts';
+import type { Runtime } from '../../runtime/runtime.ts';
+
+export const PAGE_SIZE = 100;
+/** Pages kept in memory at most (the visible ones included). */
+const MAX_PAGES = 8;
+
+export class MessageWindow {
+  count = 0;
+  ready = false;
+  error: string | null = null;
+  /** Bumped on every change; what React subscribes to. */
+  version = 0;
+  private readonly pages = new Map<number, readonly Message[]>();
+  private readonly loading = new Set<number>();
+  private readonly indexOfId = new Map<number, number>();
+  private readonly lastUse = new Map<number, number>();
+  private tick = 0;
+  private readonly listeners = new Set<() => void>();
+  /** Messages announced before the first count arrived; applied after it. */
+  private early: Message[] = [];
+  private disposed = false;
+
+  constructor(
+    private readonly runtime: Runtime,
+    readonly accountId: number,
+    readonly chatId: number,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  readonly getVersion = (): number => this.version;
+
+  private changed(): void {
+    this.version++;
+    for (const listener of this.listeners) listener();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.listeners.clear();
+  }
+
+  /** Loads the count and the newest page. */
+  async open(): Promise<void> {
+    try {
+      const { count } = await this.runtime.call('getMessageCount', {
+        accountId: this.accountId,
+        chatId: this.chatId,
+      });
+      if (this.disposed) return;
+      this.count = count;
+      if (count > 0) await this.loadPage(Math.floor((count - 1) / PAGE_SIZE));
+    } catch (e) {
+      this.onError(e);
+    }
+    if (this.disposed) return;
+    this.ready = true;
+    const early = this.early;
+    this.early = [];
+    for (const message of early) this.add(message);
+    this.changed();
+  }
+
+  at(index: number): Message | undefined {
+    return this.pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE];
+  }
+
+  /** How many messages are held in memory now (for tests and the docs' claims). */
+  get held(): number {
+    let n = 0;
+    for (const page of this.pages.values()) n += page.length;
+    return n;
+  }
+
+  private expectedLength(page: number): number {
+    return Math.max(0, Math.min(PAGE_SIZE, this.count - page * PAGE_SIZE));
+  }
+
+  /** Makes sure the messages from `start` to `end` (inclusive) are loaded or on their way. */
+  ensure(start: number, end: number): void {
+    if (!this.ready || this.count === 0) return;
+    const first = Math.max(0, Math.floor(start / PAGE_SIZE));
+    const last = Math.min(Math.floor((this.count - 1) / PAGE_SIZE), Math.floor(end / PAGE_SIZE));
+    for (let page = first; page <= last; page++) {
+      this.lastUse.set(page, ++this.tick);
+      const have = this.pages.get(page);
+      // A page shorter than it should be missed a message that arrived while it loaded.
+      if ((!have || have.length < this.expectedLength(page)) && !this.loading.has(page)) {
+        void this.loadPage(page).then(() => this.changed(), this.onError);
+      }
+    }
+    this.evict(first, last);
+  }
+
+  private async loadPage(page: number): Promise<void> {
+    this.loading.add(page);
+    try {
+      const messages = await this.runtime.call('getMessages', {
+        accountId: this.accountId,
+        chatId: this.chatId,
+        offset: page * PAGE_SIZE,
+        limit: PAGE_SIZE,
+      });
+      if (this.disposed) return;
+      this.dropPage(page);
+      this.pages.set(page, messages);
+      this.lastUse.set(page, ++this.tick);
+      messages.forEach((m, i) => this.indexOfId.set(m.id, page * PAGE_SIZE + i));
+    } finally {
+      this.loading.delete(page);
+    }
+  }
+
+  private dropPage(page: number): void {
+    for (const m of this.pages.get(page) ?? []) this.indexOfId.delete(m.id);
+    this.pages.delete(page);
+    this.lastUse.delete(page);
+  }
+
+  private evict(visibleFirst: number, visibleLast: number): void {
+    if (this.pages.size <= MAX_PAGES) return;
+    const candidates = [...this.pages.keys()]
+      .filter((p) => p < visibleFirst || p > visibleLast)
+      .sort((a, b) => (this.lastUse.get(a) ?? 0) - (this.lastUse.get(b) ?? 0));
+    while (this.pages.size > MAX_PAGES && candidates.length > 0) {
+      const oldest = candidates.shift();
+      if (oldest !== undefined) this.dropPage(oldest);
+    }
+  }
+
+  /** A new message (messageAdded, or the result of sendMessage): one more row at the end. */
+  add(message: Message): boolean {
+    if (message.chatId !== this.chatId) return false;
+    if (!this.ready) {
+      this.early.push(message);
+      return false;
+    }
+    if (this.indexOfId.has(message.id)) {
+      this.replace(message);
+      return false;
+    }
+    const index = this.count;
+    this.count++;
+    const page = Math.floor(index / PAGE_SIZE);
+    const have = this.pages.get(page);
+    if (index % PAGE_SIZE === 0 && !have) {
+      this.pages.set(page, [message]);
+      this.lastUse.set(page, ++this.tick);
+      this.indexOfId.set(message.id, index);
+    } else if (have && have.length === index % PAGE_SIZE) {
+      this.pages.set(page, [...have, message]);
+      this.indexOfId.set(message.id, index);
+    }
+    this.changed();
+    return true;
+  }
+
+  /** A message changed (state, text): replaced in place when it is in memory. */
+  replace(message: Message): void {
+    const index = this.indexOfId.get(message.id);
+    if (index === undefined) return;
+    const page = Math.floor(index / PAGE_SIZE);
+    const have = this.pages.get(page);
+    if (!have) return;
+    const copy = have.slice();
+    copy[index % PAGE_SIZE] = message;
+    this.pages.set(page, copy);
+    this.changed();
+  }
+}
