@@ -7,7 +7,6 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultDataDir } from './data-dir.ts';
 import { isLoopback } from './request-guard.ts';
-import { startWebHost } from './server.ts';
 
 const USAGE = `Usage: npm run web -- [options]
 
@@ -54,6 +53,8 @@ async function main(): Promise<void> {
   );
   const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
 
+  // Imported only now, so `--help` and argument errors never wait for the core to load.
+  const { startWebHost } = await import('./server.ts');
   const host = await startWebHost({
     port,
     bind,

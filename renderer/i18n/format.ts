@@ -14,7 +14,7 @@ export function sameDay(a: number, b: number): boolean {
 }
 
 export function formatTime(time: number): string {
-  return new Intl.DateTimeFormat(i18n.language, { hour: '2-digit', minute: '2-digit' }).format(
+  return new Intl.DateTimeFormat(i18n.language, { hour: 'numeric', minute: '2-digit' }).format(
     time,
   );
 }

@@ -29,7 +29,10 @@ export class BrowserRuntime implements Runtime {
   private backoff = MIN_BACKOFF_MS;
   private readonly baseTitle = document.title;
 
-  constructor(private readonly url = BrowserRuntime.defaultUrl()) {
+  private readonly url: string;
+
+  constructor(url = BrowserRuntime.defaultUrl()) {
+    this.url = url;
     this.connect();
     // A machine waking up or a network coming back: try at once instead of waiting.
     window.addEventListener('online', () => {

@@ -22,7 +22,10 @@ export class ElectronRuntime implements Runtime {
   private readonly openChatListeners = new Set<(target: OpenChatTarget) => void>();
   private readonly deepLinkListeners = new Set<(url: string) => void>();
 
-  constructor(private readonly bridge: ElectronBridge) {
+  private readonly bridge: ElectronBridge;
+
+  constructor(bridge: ElectronBridge) {
+    this.bridge = bridge;
     this.client = new JsonRpcClient((text) => bridge.send(text));
     bridge.onMessage((text) => this.client.receive(text));
     bridge.onOpenChat((target) => {

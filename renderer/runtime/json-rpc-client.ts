@@ -37,7 +37,11 @@ export class JsonRpcClient {
   private readonly pending = new Map<number, Pending>();
   private readonly eventListeners = new Set<(event: CoreEventValue) => void>();
 
-  constructor(private readonly send: (text: string) => void) {}
+  private readonly send: (text: string) => void;
+
+  constructor(send: (text: string) => void) {
+    this.send = send;
+  }
 
   request(method: string, params: unknown): Promise<unknown> {
     const id = this.nextId++;

@@ -26,7 +26,10 @@ export class AppActions {
   private nextToastId = 1;
   private lastUnread = -1;
 
-  constructor(readonly runtime: Runtime) {
+  readonly runtime: Runtime;
+
+  constructor(runtime: Runtime) {
+    this.runtime = runtime;
     this.store = new Store(initialState(loadPreferences()));
   }
 

@@ -102,7 +102,8 @@ function decodeEntities(text: string): string {
 
 function textOf(node: unknown): string | undefined {
   if (typeof node === 'string') return decodeEntities(node).trim();
-  if (isRecord(node) && typeof node['#text'] === 'string') return decodeEntities(node['#text']).trim();
+  if (isRecord(node) && typeof node['#text'] === 'string')
+    return decodeEntities(node['#text']).trim();
   if (isRecord(node)) return '';
   return undefined;
 }
@@ -222,7 +223,9 @@ async function readCapped(response: Response, maxBytes: number, where: string): 
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body?.cancel();
-    fail(`The mail settings at ${where} are larger than ${maxBytes} bytes; Estafette ignored them.`);
+    fail(
+      `The mail settings at ${where} are larger than ${maxBytes} bytes; Estafette ignored them.`,
+    );
   }
   if (response.body === null) return '';
   const reader = response.body.getReader();
@@ -234,7 +237,9 @@ async function readCapped(response: Response, maxBytes: number, where: string): 
     total += value.byteLength;
     if (total > maxBytes) {
       await reader.cancel();
-      fail(`The mail settings at ${where} are larger than ${maxBytes} bytes; Estafette ignored them.`);
+      fail(
+        `The mail settings at ${where} are larger than ${maxBytes} bytes; Estafette ignored them.`,
+      );
     }
     chunks.push(value);
   }

@@ -90,15 +90,17 @@ const informativeness: Partial<Record<ErrorCode, number>> = {
   host_not_found: 2,
   autoconfig_failed: 1,
 };
-const unreachable = new Set<ErrorCode>(['timeout', 'connection_refused', 'network', 'host_not_found']);
+const unreachable = new Set<ErrorCode>([
+  'timeout',
+  'connection_refused',
+  'network',
+  'host_not_found',
+]);
 
 /** The candidates chatmail core guesses: imap./smtp., mail., the bare domain; TLS before STARTTLS. */
 export function guessCandidates(address: string): AutoconfigResult {
   const { address: user, domain } = parseEmailAddress(address);
-  const build = (
-    prefix: string,
-    ports: [number, number],
-  ): ServerEndpoint[] =>
+  const build = (prefix: string, ports: [number, number]): ServerEndpoint[] =>
     [`${prefix}.${domain}`, `mail.${domain}`, domain].flatMap((host) => [
       { host, port: ports[0], security: 'tls' as const, user },
       { host, port: ports[1], security: 'starttls' as const, user },
@@ -169,7 +171,11 @@ async function firstWorking<Info>(
     // Once a server has refused this login name, more attempts only risk locking the account.
     if (rejectedUsers.has(server.user) || missingHosts.has(server.host)) continue;
     options.signal?.throwIfAborted();
-    report({ step: protocol === 'IMAP' ? 'imap-login' : 'smtp-login', detail: label(server), server });
+    report({
+      step: protocol === 'IMAP' ? 'imap-login' : 'smtp-login',
+      detail: label(server),
+      server,
+    });
     try {
       return { server, info: await check(server, password, security) };
     } catch (e) {
@@ -185,8 +191,7 @@ async function firstWorking<Info>(
   }
   return {
     error:
-      best ??
-      new CoreError('autoconfig_failed', `Estafette found no ${protocol} server to try.`),
+      best ?? new CoreError('autoconfig_failed', `Estafette found no ${protocol} server to try.`),
   };
 }
 

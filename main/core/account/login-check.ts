@@ -73,7 +73,14 @@ const timeoutCodes = new Set([
   'SOCKET_TIMEOUT',
   'DEADLINE',
 ]);
-const dnsCodes = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL', 'EAI_NODATA', 'EDNS']);
+const dnsCodes = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_NONAME',
+  'EAI_FAIL',
+  'EAI_NODATA',
+  'EDNS',
+]);
 const tlsFailureCodes = new Set(['ETLS', 'STARTTLS_INJECTION', 'EPROTO']);
 
 /** Node TLS options for a server: the system's trust plus the given CAs, or no checks if asked. */
@@ -235,7 +242,10 @@ export function classifyConnectionError(
     );
   }
   if (isCertificateFailure(facts)) {
-    return make('certificate_untrusted', certificateSentence(facts, `${server.host} (port ${server.port})`));
+    return make(
+      'certificate_untrusted',
+      certificateSentence(facts, `${server.host} (port ${server.port})`),
+    );
   }
   if (has(codes, dnsCodes)) {
     if (codes.has('EAI_AGAIN')) {

@@ -37,7 +37,10 @@ const hostLabel = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** Whether the host is this machine: the only place a connection without TLS is acceptable. */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   if (h === 'localhost' || h === '::1') return true;
   return isIP(h) === 4 && h.startsWith('127.');
 }
@@ -47,6 +50,8 @@ export function normalizeHost(host: string): string | null {
   const trimmed = host.trim().replace(/\.$/, '');
   const bare = trimmed.replace(/^\[(.*)\]$/, '$1');
   if (isIP(bare) !== 0) return bare.toLowerCase();
+  // domainToASCII silently cuts at URL delimiters ("a.org/x" → "a.org"): refuse them first.
+  if (/[\s/\\?#@:%[\]]/.test(trimmed)) return null;
   const ascii = domainToASCII(trimmed.toLowerCase());
   if (ascii === '' || ascii.length > 253) return null;
   return ascii.split('.').every((label) => hostLabel.test(label)) ? ascii : null;

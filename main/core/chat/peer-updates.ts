@@ -56,12 +56,12 @@ export async function observeGossip(
   overlay: PeerOverlay,
   m: { recipients: MailAddress[]; gossip: string[]; date: number },
 ): Promise<void> {
-  const recipients = new Set(m.recipients.map((r) => r.addr.toLowerCase()));
+  const recipients = m.recipients.map((r) => r.addr);
   for (const value of m.gossip) {
-    const g = parseGossipHeader(value);
+    const g = parseGossipHeader(value, recipients);
     if (!g) continue;
     const addr = g.addr.toLowerCase();
-    if (!recipients.has(addr) || addr === ctx.addr.toLowerCase()) continue;
+    if (addr === ctx.addr.toLowerCase()) continue;
     const prev = ctx.peers.lookup(addr, overlay);
     if (prev && m.date <= prev.gossipTimestamp) continue;
     try {

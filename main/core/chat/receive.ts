@@ -146,14 +146,16 @@ async function prepare(ctx: AccountContext, mail: FetchedMail, overlay: PeerOver
     from: sender,
     to: parsed.to,
     outgoingCopy: isOwn,
-    kind: 'text',
+    kind: parsed.damaged ? 'placeholder' : 'text',
     text: parsed.text,
     quotedText: parsed.quotedText ?? null,
     subject: parsed.subject ?? null,
     timestamp,
     receivedAt,
     encryption,
-    error: parsed.problems.length > 0 && parsed.text.trim() === '' && attachments.length === 0 ? parsed.problems.join(' ') : null,
+    error: parsed.damaged
+      ? `This message is damaged and may be incomplete. ${parsed.problems.filter((p) => !/no (Date|Message-ID)/.test(p)).join(' ')}`
+      : null,
     classicEmail: !parsed.chat.version,
     inReplyTo: parsed.inReplyTo ?? null,
     groupId: encryption === 'none' && parsed.chat.version ? (parsed.chat.groupId ?? null) : (parsed.chat.groupId ?? null),

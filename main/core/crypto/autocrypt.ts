@@ -1,27 +1,29 @@
+import type { PublicKey } from 'openpgp';
 import { fingerprintOf, publicKeyFromKeydata } from './keys.ts';
-import { deltaChatProfile } from './profile.ts';
 
 /** Autocrypt's encryption preference; anything but `mutual` means `nopreference`. */
 export type PreferEncrypt = 'mutual' | 'nopreference';
 
-/** A valid `Autocrypt:` header whose key has been read and checked. */
+/** A syntactically valid `Autocrypt:` header (Autocrypt Level 1). */
 export type AutocryptHeader = {
   /** Lowercased address, equal to the From address. */
   addr: string;
   preferEncrypt: PreferEncrypt;
   /** The key as received: base64 without whitespace. */
   keydata: string;
-  fingerprint: string;
 };
 
-/** A valid `Autocrypt-Gossip:` header about one of the message's recipients. */
-export type AutocryptGossipHeader = {
+/** A syntactically valid `Autocrypt-Gossip:` header about one of the message's recipients. */
+export type GossipHeader = {
+  /** Lowercased address of the recipient the key belongs to. */
   addr: string;
   keydata: string;
-  fingerprint: string;
   /** Delta Chat's `_verified=1`: the sender says it verified this key. */
   verified: boolean;
 };
+
+/** A header whose key has been read and can be encrypted to today. */
+export type WithKey<T> = T & { publicKey: PublicKey; fingerprint: string };
 
 /** Autocrypt Level 1 caps a header, name and folding whitespace included, at 10 KiB. */
 const MAX_HEADER_BYTES = 10 * 1024;
@@ -29,25 +31,25 @@ const MAX_HEADER_BYTES = 10 * 1024;
 type Attribute = { name: string; value: string };
 
 /**
- * Parses an `Autocrypt:` header value strictly (Autocrypt Level 1). Returns null when the header
- * is invalid, including when `addr` differs from the From address; never throws.
+ * Parses an `Autocrypt:` header value strictly (Autocrypt Level 1): `addr` must equal the From
+ * address, `keydata` must come last and be base64, unknown attributes without a leading `_` make
+ * the header invalid, and so does a size above 10 KiB. Returns null when invalid; never throws.
+ * The key itself is read by `readHeaderKey`.
  */
-export async function parseAutocryptHeader(
-  value: string,
-  fromAddr: string,
-): Promise<AutocryptHeader | null> {
+export function parseAutocryptHeader(value: string, fromAddr: string): AutocryptHeader | null {
   try {
     const attributes = splitAttributes(value, 'Autocrypt');
     if (!attributes) return null;
     let preferEncrypt: PreferEncrypt = 'nopreference';
     for (const { name, value: attributeValue } of attributes) {
       if (name === 'prefer-encrypt') {
+        // Level 1: any other value counts as nopreference, not as an error.
         preferEncrypt = attributeValue === 'mutual' ? 'mutual' : 'nopreference';
       } else if (!isKnownOrNonCritical(name)) {
         return null;
       }
     }
-    const core = await readCore(attributes);
+    const core = readAddrAndKeydata(attributes);
     if (!core || core.addr !== canonicalAddress(fromAddr)) return null;
     return { ...core, preferEncrypt };
   } catch {
@@ -56,27 +58,28 @@ export async function parseAutocryptHeader(
 }
 
 /**
- * Picks the one valid `Autocrypt:` header of a message; several valid ones make all of them
- * invalid (Autocrypt Level 1).
+ * The single valid `Autocrypt:` header among a message's headers; several valid ones make all of
+ * them invalid (Autocrypt Level 1).
  */
-export async function selectAutocryptHeader(
+export function selectAutocryptHeader(
   values: readonly string[],
   fromAddr: string,
-): Promise<AutocryptHeader | null> {
-  const parsed = await Promise.all(values.map((value) => parseAutocryptHeader(value, fromAddr)));
-  const valid = parsed.filter((header) => header !== null);
+): AutocryptHeader | null {
+  const valid = values
+    .map((value) => parseAutocryptHeader(value, fromAddr))
+    .filter((header) => header !== null);
   return valid.length === 1 ? (valid[0] ?? null) : null;
 }
 
 /**
  * Parses an `Autocrypt-Gossip:` header value. It is valid only when its address is one of the
- * message's recipients (To, Cc, Reply-To); `prefer-encrypt` is ignored. Returns null when
- * invalid; never throws.
+ * message's recipients (To, Cc, Reply-To); `prefer-encrypt` is ignored and `_verified=1` noted.
+ * Returns null when invalid; never throws.
  */
-export async function parseAutocryptGossip(
+export function parseGossipHeader(
   value: string,
   recipientAddrs: readonly string[],
-): Promise<AutocryptGossipHeader | null> {
+): GossipHeader | null {
   try {
     const attributes = splitAttributes(value, 'Autocrypt-Gossip');
     if (!attributes) return null;
@@ -88,7 +91,7 @@ export async function parseAutocryptGossip(
         return null;
       }
     }
-    const core = await readCore(attributes);
+    const core = readAddrAndKeydata(attributes);
     if (!core) return null;
     if (!recipientAddrs.some((addr) => canonicalAddress(addr) === core.addr)) return null;
     return { ...core, verified };
@@ -98,21 +101,41 @@ export async function parseAutocryptGossip(
 }
 
 /**
- * Formats our `Autocrypt:` header value. We always send `prefer-encrypt=mutual`, as Delta Chat
- * does. Spaces split the key data so a header writer can fold it; readers drop them.
+ * Reads the key of a parsed header. Null when it is not an OpenPGP public key one can encrypt to
+ * today (revoked, expired, no encryption key): Autocrypt treats such a header as absent.
  */
-export function formatAutocryptHeader(addr: string, keydata: string): string {
-  return `addr=${addr}; prefer-encrypt=mutual; keydata=${foldableKeydata(keydata)}`;
+export async function readHeaderKey<T extends { keydata: string }>(
+  header: T,
+): Promise<WithKey<T> | null> {
+  try {
+    const publicKey = await publicKeyFromKeydata(header.keydata);
+    return { ...header, publicKey, fingerprint: fingerprintOf(publicKey) };
+  } catch {
+    return null;
+  }
 }
 
-/** Formats an `Autocrypt-Gossip:` header value: no `prefer-encrypt`, optionally `_verified=1`. */
-export function formatAutocryptGossip(
-  addr: string,
-  keydata: string,
-  options: { verified?: boolean } = {},
-): string {
-  const verified = options.verified ? '_verified=1; ' : '';
-  return `addr=${addr}; ${verified}keydata=${foldableKeydata(keydata)}`;
+/**
+ * Formats an `Autocrypt:` header value. We send `prefer-encrypt=mutual`, as Delta Chat always
+ * does. Spaces split the key data so a header writer can fold it; readers drop them.
+ */
+export function formatAutocryptHeader(header: {
+  addr: string;
+  keydata: string;
+  preferEncrypt?: PreferEncrypt;
+}): string {
+  const prefer = (header.preferEncrypt ?? 'mutual') === 'mutual' ? 'prefer-encrypt=mutual; ' : '';
+  return `addr=${header.addr}; ${prefer}keydata=${foldableKeydata(header.keydata)}`;
+}
+
+/** Formats an `Autocrypt-Gossip:` header value: never `prefer-encrypt`, optionally `_verified=1`. */
+export function formatGossipHeader(header: {
+  addr: string;
+  keydata: string;
+  verified?: boolean;
+}): string {
+  const verified = header.verified ? '_verified=1; ' : '';
+  return `addr=${header.addr}; ${verified}keydata=${foldableKeydata(header.keydata)}`;
 }
 
 /** Autocrypt's canonical form of an address: trimmed and lowercased. */
@@ -144,18 +167,15 @@ function isKnownOrNonCritical(name: string): boolean {
   return name === 'addr' || name === 'keydata' || name.startsWith('_');
 }
 
-/** Reads `addr` and `keydata`; the key must parse and have a usable encryption key today. */
-async function readCore(
-  attributes: Attribute[],
-): Promise<{ addr: string; keydata: string; fingerprint: string } | null> {
+function readAddrAndKeydata(attributes: Attribute[]): { addr: string; keydata: string } | null {
   const addr = attributes.find((attribute) => attribute.name === 'addr')?.value;
   const rawKeydata = attributes.find((attribute) => attribute.name === 'keydata')?.value;
-  if (!addr || !rawKeydata || !addr.includes('@') || /\s/.test(addr)) return null;
+  if (!addr || !rawKeydata) return null;
+  // One bare address: no display name, brackets, spaces or lists.
+  if (!/^[^\s<>,;@]+@[^\s<>,;@]+$/.test(addr)) return null;
   const keydata = rawKeydata.replace(/\s+/g, '');
-  const key = await publicKeyFromKeydata(keydata);
-  // Throws when the key is revoked, expired or has no encryption key: such a header is useless.
-  await key.getEncryptionKey(undefined, new Date(), undefined, deltaChatProfile);
-  return { addr: canonicalAddress(addr), keydata, fingerprint: fingerprintOf(key) };
+  if (keydata.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(keydata)) return null;
+  return { addr: canonicalAddress(addr), keydata };
 }
 
 function foldableKeydata(keydata: string): string {

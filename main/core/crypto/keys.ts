@@ -5,9 +5,8 @@ import {
   readKey,
   readPrivateKey as readOpenpgpPrivateKey,
   SignaturePacket,
-  Subkey,
 } from 'openpgp';
-import type { AnyPacket, Key, PrimaryUser, PrivateKey, PublicKey } from 'openpgp';
+import type { AnyPacket, Key, PrivateKey, PublicKey, Subkey, User } from 'openpgp';
 import { CoreError } from '../errors.ts';
 import { deltaChatProfile, SEIPDV2_FEATURE } from './profile.ts';
 
@@ -89,36 +88,39 @@ export function fingerprintOf(key: { getFingerprint(): string }): string {
 
 /**
  * The Autocrypt `keydata` of a key: base64 of the minimal transferable public key (primary key,
- * one user ID with its self-signature, the encryption subkey with its binding signature). A valid
- * direct-key self-signature is kept when the key has one, as Delta Chat does, because it can carry
- * preferences and the relay list.
+ * one user ID with its newest self-signature, the encryption subkey with its newest binding
+ * signature). The newest direct-key self-signature is kept when there is one, as Delta Chat does:
+ * it can carry preferences and the relay list. Packets are chosen by structure, not re-verified:
+ * pass keys that were validated when they were read.
  */
-export async function keydataOf(key: Key, addr?: string): Promise<string> {
+export function keydataOf(key: Key, addr?: string): string {
   const publicKey = key.isPrivate() ? key.toPublic() : key;
-  const date = new Date();
-  const packets = new PacketList<AnyPacket>();
-  try {
-    const primary = await primaryUserOf(publicKey, date, addr);
-    const directSignature = await latestDirectKeySignature(publicKey, date);
-    const encryptionKey = await publicKey.getEncryptionKey(undefined, date, undefined, deltaChatProfile);
-    packets.push(publicKey.keyPacket);
-    if (directSignature) packets.push(directSignature);
-    if (primary.user.userID) packets.push(primary.user.userID);
-    packets.push(primary.selfCertification);
-    if (encryptionKey instanceof Subkey) {
-      packets.push(encryptionKey.keyPacket, await encryptionKey.verify(date, deltaChatProfile));
-    }
-  } catch (cause) {
+  const user = userFor(publicKey, addr);
+  const certification = user && newest(user.selfCertifications);
+  if (!user?.userID || !certification) {
     throw new CoreError(
       'invalid_input',
-      'This key has no valid user ID or encryption key, so it cannot be shared.',
-      { cause },
+      'This key has no self-signed user ID, so it cannot be shared.',
     );
   }
+  const subkey = encryptionSubkeyOf(publicKey);
+  const binding = subkey && newest(subkey.bindingSignatures);
+  if (!subkey && !canEncrypt(certification)) {
+    throw new CoreError('invalid_input', 'This key has no encryption key, so it cannot be shared.');
+  }
+  const packets = new PacketList<AnyPacket>();
+  packets.push(publicKey.keyPacket);
+  const direct = newest(directKeySignaturesOf(publicKey));
+  if (direct) packets.push(direct);
+  packets.push(user.userID, certification);
+  if (subkey && binding) packets.push(subkey.keyPacket, binding);
   return Buffer.from(packets.write()).toString('base64');
 }
 
-/** Reads Autocrypt `keydata` (base64, whitespace allowed) into a public key. */
+/**
+ * Reads Autocrypt `keydata` (base64, whitespace allowed) into a public key one can encrypt to
+ * today; a revoked or expired key, or one without an encryption key, is refused.
+ */
 export async function publicKeyFromKeydata(keydata: string): Promise<PublicKey> {
   const compact = keydata.replace(/\s+/g, '');
   if (compact === '' || compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) {
@@ -134,6 +136,15 @@ export async function publicKeyFromKeydata(keydata: string): Promise<PublicKey> 
   if (key.isPrivate()) {
     throw new CoreError('invalid_input', 'The key data holds a secret key, not a public key.');
   }
+  try {
+    await key.getEncryptionKey(undefined, new Date(), undefined, deltaChatProfile);
+  } catch (cause) {
+    throw new CoreError(
+      'invalid_input',
+      'This key cannot be encrypted to; it may be expired or revoked.',
+      { cause },
+    );
+  }
   return key;
 }
 
@@ -145,54 +156,63 @@ export async function supportsSeipdv2(key: Key): Promise<boolean> {
   try {
     const selfSignature =
       key.keyPacket.version === 6
-        ? await latestDirectKeySignature(key, new Date())
+        ? newest(directKeySignaturesOf(key))
         : (await key.getPrimaryUser(undefined, undefined, deltaChatProfile)).selfCertification;
     const features = selfSignature?.features;
-    return features !== null && features !== undefined && ((features[0] ?? 0) & SEIPDV2_FEATURE) !== 0;
+    return (
+      features !== null && features !== undefined && ((features[0] ?? 0) & SEIPDV2_FEATURE) !== 0
+    );
   } catch {
     return false;
   }
 }
 
-async function primaryUserOf(key: Key, date: Date, addr?: string): Promise<PrimaryUser> {
-  // Autocrypt: with several user IDs, ship the one that matches addr when there is one.
+/** The user ID to ship: the one matching addr, else the one marked primary, else the first. */
+function userFor(key: Key, addr?: string): User | undefined {
+  const usable = key.users.filter(
+    (user) =>
+      user.userID && user.selfCertifications.length > 0 && user.revocationSignatures.length === 0,
+  );
   const wanted = addr?.toLowerCase();
-  const email = key.users.find((user) => user.userID?.email.toLowerCase() === wanted)?.userID?.email;
-  if (email) {
-    try {
-      return await key.getPrimaryUser(date, { email }, deltaChatProfile);
-    } catch {
-      // That user ID is not validly self-signed: fall back to the primary one.
-    }
-  }
-  return key.getPrimaryUser(date, undefined, deltaChatProfile);
+  return (
+    usable.find((user) => wanted !== undefined && user.userID?.email.toLowerCase() === wanted) ??
+    usable.find((user) => newest(user.selfCertifications)?.isPrimaryUserID) ??
+    usable[0]
+  );
 }
 
-/** The newest direct-key self-signature that verifies, if the key has any. */
-async function latestDirectKeySignature(key: Key, date: Date): Promise<SignaturePacket | null> {
-  // Direct-key signatures sit between the primary key and the first user ID.
-  const candidates: SignaturePacket[] = [];
+/** The newest unrevoked subkey whose newest binding allows encryption, as openpgp.js picks it. */
+function encryptionSubkeyOf(key: Key): Subkey | undefined {
+  return key.subkeys
+    .filter((subkey) => subkey.revocationSignatures.length === 0)
+    .filter((subkey) => {
+      const binding = newest(subkey.bindingSignatures);
+      return binding !== undefined && canEncrypt(binding);
+    })
+    .sort((a, b) => b.getCreationTime().getTime() - a.getCreationTime().getTime())[0];
+}
+
+function canEncrypt(signature: SignaturePacket): boolean {
+  const flags = signature.keyFlags?.[0] ?? 0;
+  return (flags & (enums.keyFlags.encryptCommunication | enums.keyFlags.encryptStorage)) !== 0;
+}
+
+/** Direct-key signatures sit between the primary key and the first user ID. */
+function directKeySignaturesOf(key: Key): SignaturePacket[] {
+  const found: SignaturePacket[] = [];
   for (const packet of key.toPacketList()) {
     if (packet instanceof SignaturePacket) {
-      if (packet.signatureType === enums.signature.key) candidates.push(packet);
+      if (packet.signatureType === enums.signature.key) found.push(packet);
     } else if (packet !== key.keyPacket) {
       break;
     }
   }
-  let latest: SignaturePacket | null = null;
-  for (const signature of candidates) {
-    try {
-      await signature.verify(
-        key.keyPacket,
-        enums.signature.key,
-        { key: key.keyPacket },
-        date,
-        false,
-        deltaChatProfile,
-      );
-    } catch {
-      continue;
-    }
+  return found;
+}
+
+function newest(signatures: readonly SignaturePacket[]): SignaturePacket | undefined {
+  let latest: SignaturePacket | undefined;
+  for (const signature of signatures) {
     if (!latest || timeOf(signature) > timeOf(latest)) latest = signature;
   }
   return latest;

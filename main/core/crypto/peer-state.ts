@@ -1,20 +1,25 @@
 import { CoreError } from '../errors.ts';
-import type { AutocryptGossipHeader, AutocryptHeader, PreferEncrypt } from './autocrypt.ts';
+import type { AutocryptHeader, GossipHeader, PreferEncrypt, WithKey } from './autocrypt.ts';
+import { deltaChatProfile } from './profile.ts';
 
-/** What Autocrypt Level 1 remembers about one peer. Times are Unix seconds. */
+/**
+ * What Autocrypt Level 1 remembers about one peer. Times are Unix milliseconds; 0 means never.
+ * Field names match the `peers` table so a row can be passed in as it is.
+ */
 export type PeerState = {
   /** Lowercased address. */
   addr: string;
-  /** Newest effective date of any message from the peer; null if only gossip named the peer. */
-  lastSeen: number | null;
+  /** Newest effective date of any message from the peer (0 if only gossip named the peer). */
+  lastSeen: number;
   /** Effective date of the newest message that carried a valid Autocrypt header. */
-  autocryptTimestamp: number | null;
-  /** Base64 key from that header. */
-  keydata: string | null;
+  autocryptTimestamp: number;
+  /** Armored key from that header. */
+  publicKey: string | null;
   fingerprint: string | null;
   preferEncrypt: PreferEncrypt;
-  gossipTimestamp: number | null;
-  gossipKeydata: string | null;
+  gossipTimestamp: number;
+  /** Armored key from the newest gossip about the peer. */
+  gossipKey: string | null;
   gossipFingerprint: string | null;
 };
 
@@ -25,7 +30,7 @@ export type KeyChange = {
   newFingerprint: string;
 };
 
-/** The outcome of one update: the new state (unchanged object if nothing applied) and any key change. */
+/** The outcome of one update: the new state (the same object when nothing applied), any key change. */
 export type PeerUpdate = {
   state: PeerState | null;
   keyChange: KeyChange | null;
@@ -34,27 +39,28 @@ export type PeerUpdate = {
 /** Autocrypt Level 1's recommendation for the encryption UI of a draft. */
 export type Recommendation = 'disable' | 'discourage' | 'available' | 'encrypt';
 
-/** Autocrypt discourages a key once the peer has sent this long without one. */
-const STALE_AUTOCRYPT_SECONDS = 35 * 24 * 60 * 60;
+/** Autocrypt discourages a key once the peer has been writing without it for this long. */
+const STALE_AUTOCRYPT_MS = 35 * 24 * 60 * 60 * 1000;
 
 /**
- * The effective date of a message in Unix seconds: its Date header, or the time of receipt when
- * the header is missing, unreadable or in the future.
+ * The effective date of a message (Unix ms): its Date header, or the time of receipt when the
+ * header is missing, unreadable or in the future.
  */
 export function effectiveDate(dateHeader: Date | null | undefined, receivedAt: Date): number {
-  const received = Math.floor(receivedAt.getTime() / 1000);
-  if (!dateHeader || Number.isNaN(dateHeader.getTime())) return received;
-  return Math.min(Math.floor(dateHeader.getTime() / 1000), received);
+  const received = receivedAt.getTime();
+  const sent = dateHeader?.getTime();
+  if (sent === undefined || Number.isNaN(sent)) return received;
+  return Math.min(sent, received);
 }
 
 /**
- * Applies a message from the peer, with its single valid Autocrypt header or null, following
- * Autocrypt Level 1 "Updating Autocrypt Peer State". A message older than the last header
- * changes nothing.
+ * Applies a message from the peer and its single valid Autocrypt header (key already read), or
+ * null when it had none, per Autocrypt Level 1 "Updating Autocrypt Peer State". A message older
+ * than the last header changes nothing.
  */
 export function applyAutocryptHeader(
   prev: PeerState | null,
-  header: AutocryptHeader | null,
+  header: WithKey<AutocryptHeader> | null,
   date: number,
 ): PeerUpdate {
   if (prev && header && prev.addr !== header.addr) {
@@ -62,11 +68,9 @@ export function applyAutocryptHeader(
   }
   const addr = prev?.addr ?? header?.addr;
   if (addr === undefined) return { state: null, keyChange: null };
-  if (prev && prev.autocryptTimestamp !== null && date < prev.autocryptTimestamp) {
-    return { state: prev, keyChange: null };
-  }
+  if (prev && date < prev.autocryptTimestamp) return { state: prev, keyChange: null };
   const base = prev ?? emptyPeer(addr);
-  const seen: PeerState = { ...base, lastSeen: Math.max(base.lastSeen ?? date, date) };
+  const seen: PeerState = { ...base, lastSeen: Math.max(base.lastSeen, date) };
   if (!header) return { state: seen, keyChange: null };
   const keyChange: KeyChange | null =
     base.fingerprint !== null && base.fingerprint !== header.fingerprint
@@ -80,7 +84,7 @@ export function applyAutocryptHeader(
     state: {
       ...seen,
       autocryptTimestamp: date,
-      keydata: header.keydata,
+      publicKey: header.publicKey.armor(deltaChatProfile),
       fingerprint: header.fingerprint,
       preferEncrypt: header.preferEncrypt,
     },
@@ -89,20 +93,18 @@ export function applyAutocryptHeader(
 }
 
 /**
- * Applies an Autocrypt-Gossip header about a recipient (already checked against To/Cc by
- * `parseAutocryptGossip`). Gossip older than what we hold changes nothing.
+ * Applies an Autocrypt-Gossip header about a recipient (its address already checked against the
+ * message's recipients by `parseGossipHeader`). Gossip older than what we hold changes nothing.
  */
 export function applyGossip(
   prev: PeerState | null,
-  gossip: AutocryptGossipHeader,
+  gossip: WithKey<GossipHeader>,
   date: number,
 ): PeerUpdate {
   if (prev && prev.addr !== gossip.addr) {
     throw new CoreError('internal', 'An Autocrypt-Gossip header was applied to the wrong peer.');
   }
-  if (prev && prev.gossipTimestamp !== null && prev.gossipTimestamp > date) {
-    return { state: prev, keyChange: null };
-  }
+  if (prev && prev.gossipTimestamp > date) return { state: prev, keyChange: null };
   const base = prev ?? emptyPeer(gossip.addr);
   const keyChange: KeyChange | null =
     base.gossipFingerprint !== null && base.gossipFingerprint !== gossip.fingerprint
@@ -116,7 +118,7 @@ export function applyGossip(
     state: {
       ...base,
       gossipTimestamp: date,
-      gossipKeydata: gossip.keydata,
+      gossipKey: gossip.publicKey.armor(deltaChatProfile),
       gossipFingerprint: gossip.fingerprint,
     },
     keyChange,
@@ -124,9 +126,9 @@ export function applyGossip(
 }
 
 /**
- * Autocrypt Level 1's recommendation for a draft to these recipients (null = no state for that
- * recipient). Our own preference is `mutual`, as Delta Chat's always is. Keys are assumed usable:
- * revoked or expired keys never enter the state because `parseAutocryptHeader` rejects them.
+ * Autocrypt Level 1's recommendation for a draft to these recipients (null: nothing known about
+ * that recipient). Our own preference defaults to `mutual`, as Delta Chat's always is. Stored
+ * keys count as usable: `readHeaderKey` refuses revoked and expired ones on arrival.
  */
 export function recommendation(
   peers: readonly (PeerState | null)[],
@@ -140,9 +142,9 @@ export function recommendation(
   return 'available';
 }
 
-/** The key Autocrypt would encrypt to for this peer: its own header's key, else the gossiped one. */
-export function targetKeydataOf(peer: PeerState): string | null {
-  return peer.keydata ?? peer.gossipKeydata;
+/** The armored key Autocrypt encrypts to for this peer: its own header's, else the gossiped one. */
+export function targetKeyOf(peer: PeerState): string | null {
+  return peer.publicKey ?? peer.gossipKey;
 }
 
 function recommendationFor(
@@ -150,19 +152,11 @@ function recommendationFor(
   replyToEncrypted: boolean,
   ownPreferEncrypt: PreferEncrypt,
 ): Recommendation {
-  if (!peer || (peer.keydata === null && peer.gossipKeydata === null)) return 'disable';
-  let preliminary: 'discourage' | 'available';
-  if (peer.keydata === null) {
-    preliminary = 'discourage';
-  } else if (
-    peer.autocryptTimestamp !== null &&
-    peer.lastSeen !== null &&
-    peer.lastSeen - peer.autocryptTimestamp > STALE_AUTOCRYPT_SECONDS
-  ) {
-    preliminary = 'discourage';
-  } else {
-    preliminary = 'available';
-  }
+  if (!peer || (peer.publicKey === null && peer.gossipKey === null)) return 'disable';
+  const preliminary =
+    peer.publicKey === null || peer.lastSeen - peer.autocryptTimestamp > STALE_AUTOCRYPT_MS
+      ? 'discourage'
+      : 'available';
   if (replyToEncrypted) return 'encrypt';
   if (
     preliminary === 'available' &&
@@ -177,13 +171,13 @@ function recommendationFor(
 function emptyPeer(addr: string): PeerState {
   return {
     addr,
-    lastSeen: null,
-    autocryptTimestamp: null,
-    keydata: null,
+    lastSeen: 0,
+    autocryptTimestamp: 0,
+    publicKey: null,
     fingerprint: null,
     preferEncrypt: 'nopreference',
-    gossipTimestamp: null,
-    gossipKeydata: null,
+    gossipTimestamp: 0,
+    gossipKey: null,
     gossipFingerprint: null,
   };
 }

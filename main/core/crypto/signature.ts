@@ -72,10 +72,9 @@ export async function createDataSignature(
     runtime.writeHashedSubPackets = () => appendSubpackets(writeOwnArea(), extra, lengthBytes);
   }
   await runtime.sign(keyPacket, literal, date, false, deltaChatProfile);
-  const onePass = (OnePassSignaturePacket as unknown as OnePassSignatureFactory).fromSignaturePacket(
-    signature,
-    true,
-  );
+  const onePass = (
+    OnePassSignaturePacket as unknown as OnePassSignatureFactory
+  ).fromSignaturePacket(signature, true);
   return { onePass, signature };
 }
 

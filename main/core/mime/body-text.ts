@@ -92,7 +92,8 @@ function takeBottomQuote(lines: string[]): { quote: string; rest: string[] } | u
 /** RFC 3676 §4.3 signature separator, with the mangled forms some providers produce. */
 function splitFooter(lines: string[]): { body: string[]; signature?: string[] } {
   const standard = lines.findIndex((line) => line === '-- ' || line === '--  ');
-  if (standard >= 0) return { body: lines.slice(0, standard), signature: lines.slice(standard + 1) };
+  if (standard >= 0)
+    return { body: lines.slice(0, standard), signature: lines.slice(standard + 1) };
   // "-- " encoded as "=2D-" loses its space; accept a bare "--" only between a blank line and text.
   for (let i = lines.length - 1; i >= 0; i--) {
     if (

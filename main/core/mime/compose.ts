@@ -98,10 +98,16 @@ export async function composeEncryptedOuter(params: {
   armored: string;
 }): Promise<Buffer> {
   if (!/^\S+@\S+$/.test(params.from) || /[<>"]/.test(params.from)) {
-    throw new CoreError('invalid_input', 'The sender of an encrypted message must be a bare address.');
+    throw new CoreError(
+      'invalid_input',
+      'The sender of an encrypted message must be a bare address.',
+    );
   }
   if (!params.armored.includes('-----BEGIN PGP MESSAGE-----')) {
-    throw new CoreError('invalid_input', 'The encrypted payload is not an armored OpenPGP message.');
+    throw new CoreError(
+      'invalid_input',
+      'The encrypted payload is not an armored OpenPGP message.',
+    );
   }
   const root = new MimeNode('multipart/encrypted; protocol="application/pgp-encrypted"', {
     ...composerDefaults(),
@@ -182,7 +188,9 @@ function addCommonHeaders(
     root.addHeader(name, headerValue(name, value));
   }
   if (autocrypt) root.setHeader('Autocrypt', headerValue('Autocrypt', autocrypt));
-  for (const value of gossip ?? []) root.addHeader('Autocrypt-Gossip', headerValue('Autocrypt-Gossip', value));
+  for (const value of gossip ?? []) {
+    root.addHeader('Autocrypt-Gossip', headerValue('Autocrypt-Gossip', value));
+  }
 }
 
 /** Marks the root as header-protected and records what the outer message will show. */
@@ -205,16 +213,15 @@ function respellHeaderNames(message: Buffer): Buffer {
   const end = message.indexOf('\r\n\r\n');
   if (end < 0) return message;
   // latin1 maps bytes 1:1, so the rest of the header block round-trips unchanged.
-  const head = message.subarray(0, end).toString('latin1').replace(/^Hp-Outer:/gm, 'HP-Outer:');
+  const head = message
+    .subarray(0, end)
+    .toString('latin1')
+    .replace(/^Hp-Outer:/gm, 'HP-Outer:');
   return Buffer.concat([Buffer.from(head, 'latin1'), message.subarray(end)]);
 }
 
 /** The outer header fields of an encrypted message, shared by the container and HP-Outer. */
-function outerHeaders(
-  fromAddr: string,
-  messageId: string,
-  date: Date,
-): [string, string | Date][] {
+function outerHeaders(fromAddr: string, messageId: string, date: Date): [string, string | Date][] {
   return [
     ['From', fromAddr],
     ['To', HIDDEN_RECIPIENTS],

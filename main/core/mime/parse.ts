@@ -16,7 +16,7 @@ import type {
 import { CoreError } from '../errors.ts';
 import { splitBodyText } from './body-text.ts';
 import { decodeEncodedWords } from './encoded-words.ts';
-import { messageIds, readHeaderLines, splitHeaderBlock } from './raw-headers.ts';
+import { messageIds, rawBody, readHeaderLines, splitHeaderBlock } from './raw-headers.ts';
 import type { ChatHeaders, MailAddress, ParsedAttachment, ParsedMail } from './types.ts';
 
 const PARSER_OPTIONS: SimpleParserOptions = {
@@ -37,67 +37,21 @@ const ARMOR = /-----BEGIN PGP MESSAGE-----[\s\S]*?-----END PGP MESSAGE-----/;
 /** Parses a raw message; throws CoreError('parse_failed') only when it has no header field. */
 export async function parseMail(raw: Buffer): Promise<ParsedMail> {
   const problems: string[] = [];
-  let mail: MailparserMail | undefined;
-  try {
-    mail = await simpleParser(raw, PARSER_OPTIONS);
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    problems.push(`The message structure could not be read (${reason}); only its header was used.`);
-  }
+  const mail = await runMailparser(raw, problems);
   const headers = readHeaderLines(mail?.headerLines ?? splitHeaderBlock(raw), problems);
   if (headers.size === 0) {
     throw new CoreError('parse_failed', 'The message is empty or has no readable header field.');
   }
-
-  const contentType = structured(mail?.headers.get('content-type'));
-  const mediaType = contentType?.value.toLowerCase() ?? 'text/plain';
-  const params = contentType?.params ?? {};
-  let parts = mail?.attachments ?? [];
-
-  let encrypted: ParsedMail['encrypted'];
-  if (mediaType === 'multipart/encrypted') {
-    const found = findEncrypted(params, parts, problems);
-    if (found) {
-      encrypted = { armored: found.armored };
-      parts = parts.filter((p) => !found.parts.includes(p));
-    }
-  }
-
-  let isMdn: ParsedMail['isMdn'];
-  if (
-    mediaType === 'multipart/report' &&
-    params['report-type']?.toLowerCase() === 'disposition-notification'
-  ) {
-    const report = parts.find((p) => partType(p) === 'message/disposition-notification');
-    if (report) {
-      isMdn = { originalMessageIds: reportedMessageIds(report.content) };
-      parts = parts.filter((p) => p !== report && partType(p) !== 'text/rfc822-headers');
-    } else {
-      problems.push('The read receipt has no disposition-notification part.');
-    }
-  }
-
-  let reaction: string | undefined;
-  const reactionPart = parts.find(
-    (p) => p.contentDisposition?.toLowerCase() === 'reaction' && partType(p) === 'text/plain',
-  );
-  if (reactionPart) {
-    reaction = reactionPart.content.toString('utf8').trim();
-    parts = parts.filter((p) => p !== reactionPart);
-  }
-
+  const contentType = structured(mail?.headers.get('content-type')) ?? {
+    value: 'text/plain',
+    params: {},
+  };
+  const special = takeSpecialParts(contentType, mail?.attachments ?? [], problems);
   // Chat-* outside an encrypted container could have been written by anyone on the way.
-  const chat: ChatHeaders = encrypted ? { headers: {} } : chatHeaders(headers);
-
-  let text = mail?.text ?? '';
-  const html = typeof mail?.html === 'string' ? mail.html : undefined;
-  if (mail?.textConversionError) {
-    problems.push(`The HTML could not be turned into text (${mail.textConversionError.message}).`);
-  }
-  if (text.trim() === '' && html !== undefined && !mail?.textConversionError) {
-    text = await textFromHtml(html, problems);
-  }
-  const sections = splitBodyText(text, { isChat: chat.version !== undefined });
+  const chat: ChatHeaders = special.encrypted ? { headers: {} } : chatHeaders(headers);
+  const body = await readBody(raw, mail, contentType, special, problems);
+  const sections = splitBodyText(body.text, { isChat: chat.version !== undefined });
+  const params = contentType.params;
 
   return {
     headers,
@@ -108,17 +62,112 @@ export async function parseMail(raw: Buffer): Promise<ParsedMail> {
     references: (headers.get('references') ?? []).flatMap(messageIds),
     ...optional('subject', decodedFirst(headers, 'subject')),
     ...sections,
-    ...optional('html', html),
-    attachments: parts.map(toAttachment),
-    ...optional('encrypted', encrypted),
-    ...optional('isMdn', isMdn),
-    ...optional('reaction', reaction),
+    ...optional('html', body.html),
+    attachments: special.parts.map(toAttachment),
+    ...optional('encrypted', special.encrypted),
+    ...optional('isMdn', special.isMdn),
+    ...optional('reaction', special.reaction),
     protectedHeaders: 'hp' in params || params['protected-headers']?.toLowerCase() === 'v1',
     chat,
     autocrypt: headers.get('autocrypt') ?? [],
     gossip: headers.get('autocrypt-gossip') ?? [],
     problems,
+    damaged: problems.some((p) => DAMAGE.some((d) => p.startsWith(d))),
   };
+}
+
+// Problems that mean the content itself is incomplete or unreadable (a missing Date is not).
+const DAMAGE = [
+  'The message structure could not be read',
+  'The message ends before its last part',
+  'The parts of the message could not be found',
+];
+
+type SpecialParts = Pick<ParsedMail, 'encrypted' | 'isMdn' | 'reaction'> & { parts: Attachment[] };
+
+async function runMailparser(raw: Buffer, problems: string[]): Promise<MailparserMail | undefined> {
+  try {
+    return await simpleParser(raw, PARSER_OPTIONS);
+  } catch (err) {
+    // Limits (header size, part count) and broken streams: the header alone is still worth having.
+    const reason = err instanceof Error ? err.message : String(err);
+    problems.push(`The message structure could not be read (${reason}); only its header was used.`);
+    return undefined;
+  }
+}
+
+/** Takes the parts that are protocol rather than content out of the attachment list. */
+function takeSpecialParts(
+  contentType: StructuredHeader,
+  all: Attachment[],
+  problems: string[],
+): SpecialParts {
+  const mediaType = contentType.value.toLowerCase();
+  const params = contentType.params;
+  let parts = all;
+  const special: SpecialParts = { parts };
+
+  if (mediaType === 'multipart/encrypted') {
+    const found = findEncrypted(params, parts, problems);
+    if (found) {
+      special.encrypted = { armored: found.armored };
+      parts = parts.filter((p) => !found.parts.includes(p));
+    }
+  }
+  if (
+    mediaType === 'multipart/report' &&
+    params['report-type']?.toLowerCase() === 'disposition-notification'
+  ) {
+    const report = parts.find((p) => partType(p) === 'message/disposition-notification');
+    if (report) {
+      special.isMdn = { originalMessageIds: reportedMessageIds(report.content) };
+      parts = parts.filter((p) => p !== report && partType(p) !== 'text/rfc822-headers');
+    } else {
+      problems.push('The read receipt has no disposition-notification part.');
+    }
+  }
+  const reaction = parts.find(
+    (p) => p.contentDisposition?.toLowerCase() === 'reaction' && partType(p) === 'text/plain',
+  );
+  if (reaction) {
+    special.reaction = reaction.content.toString('utf8').trim();
+    parts = parts.filter((p) => p !== reaction);
+  }
+  special.parts = parts;
+  return special;
+}
+
+/** The body as text (from HTML when there is no text) and the raw HTML. */
+async function readBody(
+  raw: Buffer,
+  mail: MailparserMail | undefined,
+  contentType: StructuredHeader,
+  special: SpecialParts,
+  problems: string[],
+): Promise<{ text: string; html?: string }> {
+  let text = mail?.text ?? '';
+  const html = typeof mail?.html === 'string' ? mail.html : undefined;
+  if (mail && contentType.value.toLowerCase().startsWith('multipart/')) {
+    const boundary = contentType.params['boundary'];
+    if (boundary && !raw.includes(`--${boundary}--`)) {
+      problems.push('The message ends before its last part; it may have been cut off in transit.');
+    }
+    const nothingFound = text === '' && html === undefined && special.parts.length === 0;
+    if (nothingFound && !special.encrypted && !special.isMdn) {
+      // No part could be found (no boundary, or one that never occurs): the raw body is still
+      // better than an empty message.
+      text = new TextDecoder().decode(rawBody(raw)).trim();
+      if (text !== '') {
+        problems.push('The parts of the message could not be found; its raw body is shown.');
+      }
+    }
+  }
+  if (mail?.textConversionError) {
+    problems.push(`The HTML could not be turned into text (${mail.textConversionError.message}).`);
+  } else if (text.trim() === '' && html !== undefined) {
+    text = await textFromHtml(html, problems);
+  }
+  return { text, ...optional('html', html) };
 }
 
 /**
@@ -128,14 +177,10 @@ export async function parseMail(raw: Buffer): Promise<ParsedMail> {
  */
 export function mergeProtected(outer: ParsedMail, inner: ParsedMail): ParsedMail {
   const problems = [...outer.problems, ...inner.problems];
-  if (
-    outer.from &&
-    inner.from &&
-    outer.from.addr.toLowerCase() !== inner.from.addr.toLowerCase()
-  ) {
+  if (outer.from && inner.from && outer.from.addr.toLowerCase() !== inner.from.addr.toLowerCase()) {
     problems.push('The sender inside the encryption differs from the sender outside.');
   }
-  if (inner.protectedHeaders) return { ...inner, problems };
+  if (inner.protectedHeaders) return { ...inner, problems, damaged: outer.damaged || inner.damaged };
 
   // A payload without header protection (older clients): its own headers win, the outer ones
   // fill the gaps, except those that only count when encrypted.
@@ -161,6 +206,7 @@ export function mergeProtected(outer: ParsedMail, inner: ParsedMail): ParsedMail
     ...optional('subject', pick(inner.subject, outer.subject)),
     autocrypt: inner.autocrypt.length > 0 ? inner.autocrypt : outer.autocrypt,
     problems,
+    damaged: outer.damaged || inner.damaged,
   };
 }
 
@@ -283,7 +329,8 @@ function toAttachment(part: Attachment, index: number): ParsedAttachment {
  * multipart gets the same converter by being parsed again as a root of its own.
  */
 async function textFromHtml(html: string, problems: string[]): Promise<string> {
-  const head = 'Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n';
+  const head =
+    'Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n';
   const wrapped = Buffer.concat([
     Buffer.from(head),
     Buffer.from(Buffer.from(html, 'utf8').toString('base64')),
@@ -291,7 +338,9 @@ async function textFromHtml(html: string, problems: string[]): Promise<string> {
   try {
     const converted = await simpleParser(wrapped, PARSER_OPTIONS);
     if (converted.textConversionError) {
-      problems.push(`The HTML could not be turned into text (${converted.textConversionError.message}).`);
+      problems.push(
+        `The HTML could not be turned into text (${converted.textConversionError.message}).`,
+      );
     }
     return converted.text ?? '';
   } catch (err) {

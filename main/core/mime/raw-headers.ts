@@ -53,11 +53,22 @@ export function readHeaderLines(
   return headers;
 }
 
+/** Where the header block ends and where the body starts, in bytes. */
+function headerEnd(raw: Buffer): { end: number; body: number } {
+  const match = /\r?\n\r?\n/.exec(raw.toString('latin1'));
+  return match
+    ? { end: match.index, body: match.index + match[0].length }
+    : { end: raw.length, body: raw.length };
+}
+
+/** The raw body of a message, everything after the first empty line. */
+export function rawBody(raw: Buffer): Buffer {
+  return raw.subarray(headerEnd(raw).body);
+}
+
 /** Splits the header block off a raw message without any MIME parsing (the fallback path). */
 export function splitHeaderBlock(raw: Buffer): HeaderLine[] {
-  const text = raw.toString('latin1');
-  const end = text.search(/\r?\n\r?\n/);
-  const block = end < 0 ? text : text.slice(0, end);
+  const block = raw.subarray(0, headerEnd(raw).end).toString('latin1');
   const lines: HeaderLine[] = [];
   for (const physical of block.split(/\r?\n/)) {
     const last = lines[lines.length - 1];
@@ -65,7 +76,10 @@ export function splitHeaderBlock(raw: Buffer): HeaderLine[] {
       last.line += `\r\n${physical}`;
     } else if (physical.length > 0 && !/^From /.test(physical)) {
       const colon = physical.indexOf(':');
-      lines.push({ key: colon > 0 ? physical.slice(0, colon).trim().toLowerCase() : '', line: physical });
+      lines.push({
+        key: colon > 0 ? physical.slice(0, colon).trim().toLowerCase() : '',
+        line: physical,
+      });
     }
   }
   return lines;

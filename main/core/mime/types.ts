@@ -110,4 +110,6 @@ export type ParsedMail = {
   gossip: string[];
   /** What was wrong with the message but could be worked around, as sentences. */
   problems: string[];
+  /** Some of `problems` mean the content is cut off or unreadable: show it as damaged. */
+  damaged: boolean;
 };

@@ -79,7 +79,11 @@ export interface ImapClient {
   readonly usable: boolean;
   connect(): Promise<void>;
   mailboxOpen(path: string): Promise<ImapMailboxInfo>;
-  fetch(range: string, query: FetchQueryObject, options: FetchOptions): AsyncIterable<ImapFetchedRow>;
+  fetch(
+    range: string,
+    query: FetchQueryObject,
+    options: FetchOptions,
+  ): AsyncIterable<ImapFetchedRow>;
   idle(): Promise<unknown>;
   noop(): Promise<unknown>;
   logout(): Promise<unknown>;
@@ -203,9 +207,11 @@ export class ImapSync {
   start(): void {
     if (this.#running) return;
     this.#stopping = false;
-    this.#running = this.#run().finally(() => {
-      this.#running = null;
-    });
+    this.#running = this.#run()
+      .catch((error: unknown) => this.#log.error('imap sync loop failed', describeError(error)))
+      .finally(() => {
+        this.#running = null;
+      });
   }
 
   /** Logs out and stops; resolves when no socket or timer of this sync is left. */
@@ -273,7 +279,8 @@ export class ImapSync {
       port: server.port,
       secure: server.security === 'tls',
       // Never fall back to cleartext: STARTTLS is required unless the user chose plain (loopback).
-      doSTARTTLS: server.security === 'starttls' ? true : server.security === 'plain' ? false : undefined,
+      doSTARTTLS:
+        server.security === 'starttls' ? true : server.security === 'plain' ? false : undefined,
       tls: tlsOptionsFor(server),
       auth: { user: server.user, pass: server.password },
       // Tell the server only the program's name, nothing about this machine.
@@ -314,7 +321,7 @@ export class ImapSync {
       );
       let delay = this.#backoff.next();
       if (code === 'auth_failed') delay = Math.max(delay, AUTH_RETRY_FLOOR_MS);
-      this.#log.info('imap offline', { code, delay, ...describeError(failure) });
+      this.#log.info('imap offline', { code, delay, cause: describeError(failure) });
       this.#report({ status: 'offline', reason: sentence, code, nextRetryAt: Date.now() + delay });
       await this.#backoff.sleep(delay);
     }
@@ -458,7 +465,8 @@ export class ImapSync {
     const changes: FlagChange[] = [];
     // One command answers from one consistent view of the mailbox, so every change up to the
     // highest mod-sequence it reports is in it (changes above lastUid come with their messages).
-    let reached = this.#selectModseq !== null && this.#selectModseq > since ? this.#selectModseq : since;
+    let reached =
+      this.#selectModseq !== null && this.#selectModseq > since ? this.#selectModseq : since;
     this.#selectModseq = null;
     for await (const row of client.fetch(
       `1:${lastUid}`,

@@ -89,7 +89,11 @@ export function classifySmtpError(error: unknown, host: string): SmtpSendError {
   const replyCode = replyCodeOf(e);
   if (e.code === 'EAUTH' || e.code === 'ENOAUTH') {
     const { sentence } = classifyConnectionError(error, host);
-    return new SmtpSendError('auth_failed', sentence, { permanent: false, replyCode, cause: error });
+    return new SmtpSendError('auth_failed', sentence, {
+      permanent: false,
+      replyCode,
+      cause: error,
+    });
   }
   if (replyCode !== undefined && replyCode >= 400) {
     const permanent = isPermanentReply(e, replyCode);
@@ -130,7 +134,10 @@ export function messageIdOf(raw: Buffer): string | null {
   const endLf = raw.indexOf('\n\n');
   const limit = [end, endLf].filter((i) => i >= 0).reduce((a, b) => Math.min(a, b), raw.length);
   // Unfold continuation lines so a Message-ID on the next line is found too.
-  const header = raw.subarray(0, limit).toString('latin1').replace(/\r?\n[ \t]+/g, ' ');
+  const header = raw
+    .subarray(0, limit)
+    .toString('latin1')
+    .replace(/\r?\n[ \t]+/g, ' ');
   const match = /^message-id:\s*<?([^\s<>]+)>?/im.exec(header);
   return match?.[1] ?? null;
 }

@@ -144,7 +144,7 @@ export function MessageList({
                 {message ? (
                   <MessageBubble accountId={accountId} message={message} showSender={showSender} />
                 ) : (
-                  <div className="message-skeleton" aria-label={t('chat.loadingMessage')} />
+                  <div className="message-skeleton" aria-hidden="true" />
                 )}
               </div>
             );

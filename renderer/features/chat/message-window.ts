@@ -11,7 +11,11 @@ export const PAGE_SIZE = 100;
 /** Pages kept in memory at most (the visible ones included). */
 const MAX_PAGES = 8;
 
+let nextWindowId = 1;
+
 export class MessageWindow {
+  /** Distinguishes two windows over the same chat (React keys). */
+  readonly id = nextWindowId++;
   count = 0;
   ready = false;
   error: string | null = null;
@@ -27,12 +31,22 @@ export class MessageWindow {
   private early: Message[] = [];
   private disposed = false;
 
+  private readonly runtime: Runtime;
+  readonly accountId: number;
+  readonly chatId: number;
+  private readonly onError: (error: unknown) => void;
+
   constructor(
-    private readonly runtime: Runtime,
-    readonly accountId: number,
-    readonly chatId: number,
-    private readonly onError: (error: unknown) => void,
-  ) {}
+    runtime: Runtime,
+    accountId: number,
+    chatId: number,
+    onError: (error: unknown) => void,
+  ) {
+    this.runtime = runtime;
+    this.accountId = accountId;
+    this.chatId = chatId;
+    this.onError = onError;
+  }
 
   readonly subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);

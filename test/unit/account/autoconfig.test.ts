@@ -125,7 +125,9 @@ describe('parseAutoconfigXml', () => {
 
   it('uses the full address when no username is given and decodes predefined entities', () => {
     const xml = minimalXml(
-      imapEntry('<hostname>imap.example.org</hostname><port>993</port><socketType>SSL</socketType>') +
+      imapEntry(
+        '<hostname>imap.example.org</hostname><port>993</port><socketType>SSL</socketType>',
+      ) +
         imapEntry(
           '<hostname>imap2.example.org</hostname><port>993</port><socketType>SSL</socketType><username>corp\\a&amp;b</username>',
         ),
@@ -155,22 +157,27 @@ describe('parseAutoconfigXml', () => {
 
   it('converts an internationalized host name to punycode', () => {
     const xml = minimalXml(
-      imapEntry('<hostname>imap.bücher.example</hostname><port>993</port><socketType>SSL</socketType>'),
+      imapEntry(
+        '<hostname>imap.bücher.example</hostname><port>993</port><socketType>SSL</socketType>',
+      ),
     );
     expect(parseAutoconfigXml(xml, ADDR).imap[0]?.host).toBe('imap.xn--bcher-kva.example');
   });
 
   it('refuses a document without a usable IMAP server', () => {
     const pop = minimalXml(
-      imapEntry('<hostname>pop.example.org</hostname><port>995</port><socketType>SSL</socketType>', 'pop3'),
+      imapEntry(
+        '<hostname>pop.example.org</hostname><port>995</port><socketType>SSL</socketType>',
+        'pop3',
+      ),
     );
     expect(autoconfigError(() => parseAutoconfigXml(pop, ADDR)).code).toBe('autoconfig_failed');
   });
 
   it('refuses documents that are not clientConfig', () => {
-    expect(autoconfigError(() => parseAutoconfigXml('<html><body>404</body></html>', ADDR)).sentence).toMatch(
-      /clientConfig/,
-    );
+    expect(
+      autoconfigError(() => parseAutoconfigXml('<html><body>404</body></html>', ADDR)).sentence,
+    ).toMatch(/clientConfig/);
     expect(autoconfigError(() => parseAutoconfigXml('<clientConfig/>', ADDR)).code).toBe(
       'autoconfig_failed',
     );
@@ -209,7 +216,9 @@ describe('parseAutoconfigXml', () => {
 
   it('leaves undeclared entities alone instead of expanding them', () => {
     const xml = minimalXml(
-      imapEntry('<hostname>imap.example.org</hostname><port>993</port><socketType>SSL</socketType><username>&foo;</username>'),
+      imapEntry(
+        '<hostname>imap.example.org</hostname><port>993</port><socketType>SSL</socketType><username>&foo;</username>',
+      ),
     );
     expect(parseAutoconfigXml(xml, ADDR).imap[0]?.user).toBe('&foo;');
   });
@@ -229,7 +238,9 @@ describe('parseAutoconfigXml', () => {
   it('is not fooled by prototype-pollution element names', () => {
     const xml = minimalXml(
       '<__proto__><polluted>yes</polluted></__proto__>' +
-        imapEntry('<hostname>imap.example.org</hostname><port>993</port><socketType>SSL</socketType>'),
+        imapEntry(
+          '<hostname>imap.example.org</hostname><port>993</port><socketType>SSL</socketType>',
+        ),
     );
     expect(() => parseAutoconfigXml(xml, ADDR)).toThrow(CoreError);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();

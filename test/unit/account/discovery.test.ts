@@ -11,7 +11,12 @@ const PASSWORD = 'secret';
 function config(imap: string, smtp = ''): string {
   return `<clientConfig version="1.1"><emailProvider id="example.org">${imap}${smtp}</emailProvider></clientConfig>`;
 }
-function entry(kind: 'incomingServer' | 'outgoingServer', host: string, port: number, socket: string) {
+function entry(
+  kind: 'incomingServer' | 'outgoingServer',
+  host: string,
+  port: number,
+  socket: string,
+) {
   const type = kind === 'incomingServer' ? 'imap' : 'smtp';
   return `<${kind} type="${type}"><hostname>${host}</hostname><port>${port}</port><socketType>${socket}</socketType><username>%EMAILADDRESS%</username></${kind}>`;
 }
@@ -127,7 +132,8 @@ describe('discoverSettings', () => {
   });
 
   it('skips an unusable document and takes the next URL in order', async () => {
-    const first = 'https://autoconfig.example.org/mail/config-v1.1.xml?emailaddress=alice%40example.org';
+    const first =
+      'https://autoconfig.example.org/mail/config-v1.1.xml?emailaddress=alice%40example.org';
     const second = 'https://example.org/.well-known/autoconfig/mail/config-v1.1.xml';
     const result = await discoverSettings(ADDR, PASSWORD, {
       fetch: servingFetch({
@@ -257,7 +263,9 @@ describe('discoverSettings', () => {
       discoverSettings(ADDR, PASSWORD, {
         autoconfigUrls: () => ['https://config.test/a.xml'],
         fetch: servingFetch({
-          'https://config.test/a.xml': config(entry('incomingServer', 'in.example.org', 993, 'SSL')),
+          'https://config.test/a.xml': config(
+            entry('incomingServer', 'in.example.org', 993, 'SSL'),
+          ),
         }),
         loginChecker: scriptedChecker({ 'in.example.org:993': 'timeout' }, attempts),
       }),

@@ -146,7 +146,9 @@ describe('IMAP login check against local servers', () => {
   it('a server that never answers is a timeout', async () => {
     const s = await started(startSilentServer());
     const started_ = Date.now();
-    const e = await failure(checkImapLogin(endpoint(s.port, 'starttls'), PASSWORD, { timeoutMs: 300 }));
+    const e = await failure(
+      checkImapLogin(endpoint(s.port, 'starttls'), PASSWORD, { timeoutMs: 300 }),
+    );
     expect(e.code).toBe('timeout');
     expect(Date.now() - started_).toBeLessThan(5000);
   });
@@ -159,7 +161,10 @@ describe('IMAP login check against local servers', () => {
 
   it('plain is refused for a remote host before any connection', async () => {
     const e = await failure(
-      checkImapLogin({ host: 'imap.example.org', port: 143, security: 'plain', user: USER }, PASSWORD),
+      checkImapLogin(
+        { host: 'imap.example.org', port: 143, security: 'plain', user: USER },
+        PASSWORD,
+      ),
     );
     expect(e.code).toBe('tls_unavailable');
     expect(e.sentence).toMatch(/never sends a password/);
@@ -182,19 +187,23 @@ describe('SMTP login check against local servers', () => {
   });
 
   it('a self-signed certificate is certificate_untrusted (TLS and STARTTLS)', async () => {
-    const tlsServer = await started(startFakeSmtp({ password: PASSWORD, implicitTls: loopbackCert }));
+    const tlsServer = await started(
+      startFakeSmtp({ password: PASSWORD, implicitTls: loopbackCert }),
+    );
     const starttls = await started(startFakeSmtp({ password: PASSWORD, starttls: loopbackCert }));
     expect((await failure(checkSmtpLogin(endpoint(tlsServer.port, 'tls'), PASSWORD))).code).toBe(
       'certificate_untrusted',
     );
-    expect((await failure(checkSmtpLogin(endpoint(starttls.port, 'starttls'), PASSWORD))).code).toBe(
-      'certificate_untrusted',
-    );
+    expect(
+      (await failure(checkSmtpLogin(endpoint(starttls.port, 'starttls'), PASSWORD))).code,
+    ).toBe('certificate_untrusted');
     expect([...tlsServer.logins, ...starttls.logins]).toEqual([]);
   });
 
   it('logs in over TLS and STARTTLS with a trusted certificate', async () => {
-    const tlsServer = await started(startFakeSmtp({ password: PASSWORD, implicitTls: loopbackCert }));
+    const tlsServer = await started(
+      startFakeSmtp({ password: PASSWORD, implicitTls: loopbackCert }),
+    );
     const starttls = await started(startFakeSmtp({ password: PASSWORD, starttls: loopbackCert }));
     const trust = { trustedCertificates: [loopbackCert.cert] };
     expect(await checkSmtpLogin(endpoint(tlsServer.port, 'tls'), PASSWORD, trust)).toEqual({
@@ -209,7 +218,9 @@ describe('SMTP login check against local servers', () => {
   it('a wrong password is auth_failed', async () => {
     const s = await started(startFakeSmtp({ password: PASSWORD, implicitTls: loopbackCert }));
     const e = await failure(
-      checkSmtpLogin(endpoint(s.port, 'tls'), 'wrong', { trustedCertificates: [loopbackCert.cert] }),
+      checkSmtpLogin(endpoint(s.port, 'tls'), 'wrong', {
+        trustedCertificates: [loopbackCert.cert],
+      }),
     );
     expect(e.code).toBe('auth_failed');
     expect(e.sentence).toContain(USER);
@@ -226,7 +237,9 @@ describe('SMTP login check against local servers', () => {
 
   it('a server that never answers is a timeout', async () => {
     const s = await started(startSilentServer());
-    const e = await failure(checkSmtpLogin(endpoint(s.port, 'starttls'), PASSWORD, { timeoutMs: 300 }));
+    const e = await failure(
+      checkSmtpLogin(endpoint(s.port, 'starttls'), PASSWORD, { timeoutMs: 300 }),
+    );
     expect(e.code).toBe('timeout');
     expect(e.sentence).toMatch(/did not answer/);
   });

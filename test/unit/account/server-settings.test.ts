@@ -51,9 +51,12 @@ describe('server settings', () => {
   });
 
   it('refuses hosts that are not host names, and bad ports', () => {
-    expect(invalid({ ...good, imap: { ...good.imap, host: 'imap.example.org/x' } }).sentence).toMatch(
-      /not a server name/,
-    );
+    expect(
+      invalid({ ...good, imap: { ...good.imap, host: 'imap.example.org/x' } }).sentence,
+    ).toMatch(/not a server name/);
+    for (const host of ['a..b.org', '-a.org', 'x_y.org', 'a b.org', 'user@host.org', 'h.org:993']) {
+      expect(invalid({ ...good, imap: { ...good.imap, host } }).code).toBe('invalid_input');
+    }
     expect(invalid({ ...good, smtp: { ...good.smtp, port: 0 } }).sentence).toMatch(/smtp\.port/);
     expect(invalid({ ...good, acceptInvalidCertificates: 'yes' }).code).toBe('invalid_input');
   });

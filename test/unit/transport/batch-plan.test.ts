@@ -33,12 +33,9 @@ describe('planning fetch batches', () => {
   });
 
   it('sends messages up to a failed batch one by one, then batches again', () => {
-    expect(planBatches(small(range(1, 6)), { maxMessages: 10, maxBytes: 1e9, singleThrough: 3 })).toEqual([
-      [1],
-      [2],
-      [3],
-      [4, 5, 6],
-    ]);
+    expect(
+      planBatches(small(range(1, 6)), { maxMessages: 10, maxBytes: 1e9, singleThrough: 3 }),
+    ).toEqual([[1], [2], [3], [4, 5, 6]]);
   });
 
   it('plans nothing when nothing is new', () => {

@@ -89,7 +89,8 @@ class FakeClient extends EventEmitter implements ImapClient {
   }
 
   #command(name: string): void {
-    if (!this.usable) throw Object.assign(new Error('Connection not available'), { code: 'NoConnection' });
+    if (!this.usable)
+      throw Object.assign(new Error('Connection not available'), { code: 'NoConnection' });
     this.commands.push(name);
     // Any command ends IDLE, as imapflow's preCheck does.
     const end = this.#endIdle;
@@ -132,7 +133,8 @@ class FakeClient extends EventEmitter implements ImapClient {
         ...(query.flags ? { flags: new Set(m.flags) } : {}),
         ...(query.source ? { source: m.source, internalDate: new Date(0) } : {}),
       };
-      if (!this.usable) throw Object.assign(new Error('Connection closed'), { code: 'NoConnection' });
+      if (!this.usable)
+        throw Object.assign(new Error('Connection closed'), { code: 'NoConnection' });
     }
   }
 
@@ -404,8 +406,12 @@ describe('ImapSync with a fake server', () => {
   });
 
   it('waits out the backoff until retryNow', async () => {
-    const { server, connectivity, sync } = setup({ backoff: { random: () => 0.99, baseMs: 60_000 } });
-    server.connectFailures.push(Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }));
+    const { server, connectivity, sync } = setup({
+      backoff: { random: () => 0.99, baseMs: 60_000 },
+    });
+    server.connectFailures.push(
+      Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }),
+    );
     sync.start();
     await until(() => connectivity.some((c) => c.status === 'offline'), 'offline');
     const offline = connectivity.find((c) => c.status === 'offline');
@@ -482,7 +488,9 @@ describe('ImapSync with a fake server', () => {
   });
 
   it('stop ends a long backoff wait at once', async () => {
-    const { server, connectivity, sync } = setup({ backoff: { random: () => 0.99, baseMs: 600_000 } });
+    const { server, connectivity, sync } = setup({
+      backoff: { random: () => 0.99, baseMs: 600_000 },
+    });
     server.connectFailures.push(new Error('down'));
     sync.start();
     await until(() => connectivity.some((c) => c.status === 'offline'), 'offline');

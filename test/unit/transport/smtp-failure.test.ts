@@ -16,7 +16,11 @@ const smtpError = (props: Record<string, unknown>) => Object.assign(new Error('s
 describe('judging a failed SMTP submission', () => {
   it('a 5xx refusal is permanent and quotes the server', () => {
     const failure = classifySmtpError(
-      smtpError({ code: 'EENVELOPE', responseCode: 550, response: '550 5.1.1 <x@y>: Recipient address rejected' }),
+      smtpError({
+        code: 'EENVELOPE',
+        responseCode: 550,
+        response: '550 5.1.1 <x@y>: Recipient address rejected',
+      }),
       host,
     );
     expect(failure).toBeInstanceOf(SmtpSendError);
@@ -41,9 +45,9 @@ describe('judging a failed SMTP submission', () => {
   });
 
   it('trusts the permanent flag nodemailer sets over the reply class', () => {
-    expect(classifySmtpError(smtpError({ responseCode: 554, permanent: false }), host).permanent).toBe(
-      false,
-    );
+    expect(
+      classifySmtpError(smtpError({ responseCode: 554, permanent: false }), host).permanent,
+    ).toBe(false);
   });
 
   it('a refused connection is temporary', () => {
@@ -68,7 +72,10 @@ describe('judging a failed SMTP submission', () => {
   });
 
   it('judgeSendFailure gives the outbox a verdict for any thrown value', () => {
-    expect(judgeSendFailure(new Error('boom'))).toMatchObject({ permanent: false, code: 'network' });
+    expect(judgeSendFailure(new Error('boom'))).toMatchObject({
+      permanent: false,
+      code: 'network',
+    });
     expect(judgeSendFailure(smtpError({ responseCode: 552 }))).toMatchObject({ permanent: true });
   });
 });
@@ -99,7 +106,9 @@ describe('sending in cleartext', () => {
 
   it('is refused for any host but this machine', () => {
     expect(() => new SmtpSender({ connection: server('mail.example.org') })).toThrow(CoreError);
-    expect(() => new SmtpSender({ connection: server('192.168.1.2') })).toThrow(/without encryption/);
+    expect(() => new SmtpSender({ connection: server('192.168.1.2') })).toThrow(
+      /without encryption/,
+    );
   });
 
   it('is allowed on loopback', async () => {
@@ -116,8 +125,12 @@ describe('sending in cleartext', () => {
 
 describe('message ids', () => {
   it('are read from the header block, folded or not', () => {
-    expect(messageIdOf(Buffer.from('From: a@b\r\nMessage-ID: <abc@x.y>\r\n\r\nbody'))).toBe('abc@x.y');
-    expect(messageIdOf(Buffer.from('Message-Id:\r\n <folded@x>\r\nSubject: s\r\n\r\n'))).toBe('folded@x');
+    expect(messageIdOf(Buffer.from('From: a@b\r\nMessage-ID: <abc@x.y>\r\n\r\nbody'))).toBe(
+      'abc@x.y',
+    );
+    expect(messageIdOf(Buffer.from('Message-Id:\r\n <folded@x>\r\nSubject: s\r\n\r\n'))).toBe(
+      'folded@x',
+    );
     expect(messageIdOf(Buffer.from('Subject: s\r\n\r\nMessage-ID: <in-body@x>\r\n'))).toBeNull();
   });
 });
