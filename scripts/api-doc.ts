@@ -11,8 +11,11 @@ import { CoreEvent } from '../shared/events.ts';
 const target = fileURLToPath(new URL('../docs/api.md', import.meta.url));
 
 function schema(s: z.ZodType): string {
-  return JSON.stringify(z.toJSONSchema(s, { unrepresentable: 'any', io: 'input' }), (k, v) => (k === '$schema' ? undefined : v), 1)
-    .replace(/\n\s*/g, ' ');
+  return JSON.stringify(
+    z.toJSONSchema(s, { unrepresentable: 'any', io: 'input' }),
+    (k, v) => (k === '$schema' ? undefined : v),
+    1,
+  ).replace(/\n\s*/g, ' ');
 }
 
 /** The whole reference as markdown. */
@@ -20,9 +23,13 @@ export function renderApiDoc(): string {
   const out: string[] = [];
   out.push('# Estafette API reference');
   out.push('');
-  out.push('Generated from `shared/api.ts` and `shared/events.ts` by `node scripts/api-doc.ts`; a unit test fails when it is out of date. How to reach the API from a bot or script: see `docs/hosts.md`.');
+  out.push(
+    'Generated from `shared/api.ts` and `shared/events.ts` by `node scripts/api-doc.ts`; a unit test fails when it is out of date. How to reach the API from a bot or script: see `docs/hosts.md`.',
+  );
   out.push('');
-  out.push('Every call is a JSON-RPC 2.0 request `{"jsonrpc":"2.0","id":1,"method":"<name>","params":{...}}`. Errors carry the core\'s sentence as `message` and its code as `data.code`. Events arrive as notifications `{"jsonrpc":"2.0","method":"event","params":<event>}`.');
+  out.push(
+    'Every call is a JSON-RPC 2.0 request `{"jsonrpc":"2.0","id":1,"method":"<name>","params":{...}}`. Errors carry the core\'s sentence as `message` and its code as `data.code`. Events arrive as notifications `{"jsonrpc":"2.0","method":"event","params":<event>}`.',
+  );
   out.push('');
   out.push('## Methods');
   for (const [name, spec] of Object.entries(api)) {

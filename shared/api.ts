@@ -66,7 +66,11 @@ export const api = {
     Account,
     'Create an account from explicit server settings after checking both logins. Accepting an invalid certificate happens only when `settings.acceptInvalidCertificates` is true.',
   ),
-  removeAccount: method(Acc, Ok, 'Stop the account and delete its local data (the mail server is left untouched).'),
+  removeAccount: method(
+    Acc,
+    Ok,
+    'Stop the account and delete its local data (the mail server is left untouched).',
+  ),
   setProfile: method(
     z.object({
       accountId: AccountId,
@@ -98,13 +102,37 @@ export const api = {
     ChatSummary,
     'Open (or create) the 1:1 chat with an address.',
   ),
-  acceptChat: method(AccChat, ChatSummary, 'Accept a contact request: it becomes an ordinary chat.'),
-  blockChat: method(AccChat, Ok, 'Block the sender of a chat: the chat disappears and later mail from that address is not shown.'),
-  unblockContact: method(z.object({ accountId: AccountId, contactId: ContactId }), Ok, 'Unblock a contact.'),
+  acceptChat: method(
+    AccChat,
+    ChatSummary,
+    'Accept a contact request: it becomes an ordinary chat.',
+  ),
+  blockChat: method(
+    AccChat,
+    Ok,
+    'Block the sender of a chat: the chat disappears and later mail from that address is not shown.',
+  ),
+  unblockContact: method(
+    z.object({ accountId: AccountId, contactId: ContactId }),
+    Ok,
+    'Unblock a contact.',
+  ),
   deleteChat: method(AccChat, Ok, 'Delete a chat and its messages on this device.'),
-  setChatMuted: method(z.object({ accountId: AccountId, chatId: ChatId, muted: z.boolean() }), ChatSummary, 'Mute or unmute notifications of a chat.'),
-  setChatArchived: method(z.object({ accountId: AccountId, chatId: ChatId, archived: z.boolean() }), ChatSummary, 'Archive or unarchive a chat.'),
-  setDraft: method(z.object({ accountId: AccountId, chatId: ChatId, text: Text }), Ok, 'Keep the unsent text of a chat.'),
+  setChatMuted: method(
+    z.object({ accountId: AccountId, chatId: ChatId, muted: z.boolean() }),
+    ChatSummary,
+    'Mute or unmute notifications of a chat.',
+  ),
+  setChatArchived: method(
+    z.object({ accountId: AccountId, chatId: ChatId, archived: z.boolean() }),
+    ChatSummary,
+    'Archive or unarchive a chat.',
+  ),
+  setDraft: method(
+    z.object({ accountId: AccountId, chatId: ChatId, text: Text }),
+    Ok,
+    'Keep the unsent text of a chat.',
+  ),
   markSeen: method(
     z.object({ accountId: AccountId, chatId: ChatId }),
     Ok,
@@ -112,7 +140,11 @@ export const api = {
   ),
 
   // Messages
-  getMessageCount: method(AccChat, z.object({ count: z.number().int() }), 'How many messages a chat holds.'),
+  getMessageCount: method(
+    AccChat,
+    z.object({ count: z.number().int() }),
+    'How many messages a chat holds.',
+  ),
   getMessages: method(
     z.object({
       accountId: AccountId,
@@ -123,7 +155,11 @@ export const api = {
     z.array(Message),
     'Messages of a chat oldest first, from position `offset` (0 = oldest).',
   ),
-  getMessage: method(z.object({ accountId: AccountId, messageId: MessageId }), Message, 'One message.'),
+  getMessage: method(
+    z.object({ accountId: AccountId, messageId: MessageId }),
+    Message,
+    'One message.',
+  ),
   sendMessage: method(
     z.object({
       accountId: AccountId,
@@ -134,7 +170,11 @@ export const api = {
     Message,
     'Queue a message: it is stored as pending at once and sent by the outbox, encrypted when the chat is.',
   ),
-  retrySend: method(z.object({ accountId: AccountId, messageId: MessageId }), Message, 'Send a failed message again.'),
+  retrySend: method(
+    z.object({ accountId: AccountId, messageId: MessageId }),
+    Message,
+    'Send a failed message again.',
+  ),
   getBlob: method(
     z.object({ accountId: AccountId, blob: z.string().regex(/^[0-9a-f]{64}$/) }),
     z.object({ dataBase64: z.string(), contentType: z.string() }),
@@ -142,7 +182,11 @@ export const api = {
   ),
 
   // Contacts
-  getContact: method(z.object({ accountId: AccountId, contactId: ContactId }), Contact, 'One contact, with its key fingerprint.'),
+  getContact: method(
+    z.object({ accountId: AccountId, contactId: ContactId }),
+    Contact,
+    'One contact, with its key fingerprint.',
+  ),
   listContacts: method(
     z.object({ accountId: AccountId, query: z.string().max(200).optional() }),
     z.array(Contact),

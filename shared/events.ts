@@ -10,9 +10,18 @@ export const CoreEvent = z.discriminatedUnion('type', [
     step: z.enum(['autoconfig', 'guess', 'imap-login', 'smtp-login', 'keys', 'done']),
     detail: z.string(),
   }),
-  z.object({ type: z.literal('connectivityChanged'), accountId: AccountId, connectivity: Connectivity }),
+  z.object({
+    type: z.literal('connectivityChanged'),
+    accountId: AccountId,
+    connectivity: Connectivity,
+  }),
   /** A new message in a chat (incoming or outgoing). `notify` is true when a notification fits. */
-  z.object({ type: z.literal('messageAdded'), accountId: AccountId, message: Message, notify: z.boolean() }),
+  z.object({
+    type: z.literal('messageAdded'),
+    accountId: AccountId,
+    message: Message,
+    notify: z.boolean(),
+  }),
   /** A message changed: its state (sent, read, failed), text or attachments. */
   z.object({ type: z.literal('messageChanged'), accountId: AccountId, message: Message }),
   /** A chat's summary changed (new last message, unread count, name, request state). */

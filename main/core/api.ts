@@ -1,7 +1,7 @@
 /** The core's method implementations, one per entry of shared/api.ts; inputs arrive validated. */
 import { mkdir } from 'node:fs/promises';
-import { z } from 'zod';
-import { api } from '../../shared/api.ts';
+import type { z } from 'zod';
+import type { api } from '../../shared/api.ts';
 import type { MethodName, Output } from '../../shared/api.ts';
 import type { ServerSettingsValue } from '../../shared/types.ts';
 import { CoreError } from './errors.ts';
@@ -25,7 +25,10 @@ export interface CoreContext {
 }
 
 type Handlers = {
-  [M in MethodName]: (c: CoreContext, input: z.output<(typeof api)[M]['input']>) => Promise<Output<M>>;
+  [M in MethodName]: (
+    c: CoreContext,
+    input: z.output<(typeof api)[M]['input']>,
+  ) => Promise<Output<M>>;
 };
 
 function account(c: CoreContext, id: number): LiveAccount {
@@ -46,7 +49,12 @@ async function createAccount(
   settings: ServerSettingsValue,
 ) {
   const addr = input.addr.toLowerCase();
-  c.bus.emit({ type: 'accountSetupProgress', addr, step: 'keys', detail: 'Creating your encryption key' });
+  c.bus.emit({
+    type: 'accountSetupProgress',
+    addr,
+    step: 'keys',
+    detail: 'Creating your encryption key',
+  });
   const key = await generateAccountKey(addr, input.displayName);
   const entry = c.registry.reserve();
   await mkdir(entry.dir, { recursive: true, mode: 0o700 });
@@ -102,7 +110,12 @@ export const handlers: Handlers = {
       autoconfigUrls: c.opts.autoconfigUrls,
       trustedCertificates: c.env.trustedCertificates,
       onProgress: (p) =>
-        c.bus.emit({ type: 'accountSetupProgress', addr: i.addr.toLowerCase(), step: p.step, detail: p.detail }),
+        c.bus.emit({
+          type: 'accountSetupProgress',
+          addr: i.addr.toLowerCase(),
+          step: p.step,
+          detail: p.detail,
+        }),
     });
     return createAccount(c, i, settings.settings);
   },
@@ -112,9 +125,19 @@ export const handlers: Handlers = {
       trustedCertificates: c.env.trustedCertificates,
       acceptInvalidCertificates: i.settings.acceptInvalidCertificates,
     };
-    c.bus.emit({ type: 'accountSetupProgress', addr: i.addr, step: 'imap-login', detail: i.settings.imap.host });
+    c.bus.emit({
+      type: 'accountSetupProgress',
+      addr: i.addr,
+      step: 'imap-login',
+      detail: i.settings.imap.host,
+    });
     await checkImapLogin(i.settings.imap, i.password, security);
-    c.bus.emit({ type: 'accountSetupProgress', addr: i.addr, step: 'smtp-login', detail: i.settings.smtp.host });
+    c.bus.emit({
+      type: 'accountSetupProgress',
+      addr: i.addr,
+      step: 'smtp-login',
+      detail: i.settings.smtp.host,
+    });
     await checkSmtpLogin(i.settings.smtp, i.smtpPassword ?? i.password, security);
     return createAccount(c, i, i.settings);
   },
@@ -152,7 +175,10 @@ export const handlers: Handlers = {
   },
 
   async listChats(c, i) {
-    return account(c, i.accountId).ctx.chats.list({ query: i.query, archived: i.archived ?? false });
+    return account(c, i.accountId).ctx.chats.list({
+      query: i.query,
+      archived: i.archived ?? false,
+    });
   },
   async getChat(c, i) {
     return chatOf(account(c, i.accountId), i.chatId);
@@ -183,7 +209,8 @@ export const handlers: Handlers = {
     const { ctx } = a;
     ctx.db.transaction(() => {
       ctx.chats.accept(i.chatId);
-      for (const id of ctx.chats.members(i.chatId)) ctx.contacts.upsert(ctx.contacts.get(id).addr, undefined, { known: true });
+      for (const id of ctx.chats.members(i.chatId))
+        ctx.contacts.upsert(ctx.contacts.get(id).addr, undefined, { known: true });
     })();
     const chat = chatOf(a, i.chatId);
     c.bus.emit({ type: 'chatChanged', accountId: a.id, chat });
@@ -194,11 +221,13 @@ export const handlers: Handlers = {
     const { ctx } = a;
     const flags = ctx.chats.flags(i.chatId);
     ctx.db.transaction(() => {
-      if (flags.kind === 'single' && flags.contactId !== null) ctx.contacts.setBlocked(flags.contactId, true);
+      if (flags.kind === 'single' && flags.contactId !== null)
+        ctx.contacts.setBlocked(flags.contactId, true);
       ctx.chats.delete(i.chatId);
     })();
     c.bus.emit({ type: 'chatDeleted', accountId: a.id, chatId: i.chatId });
-    if (flags.contactId !== null) c.bus.emit({ type: 'contactChanged', accountId: a.id, contactId: flags.contactId });
+    if (flags.contactId !== null)
+      c.bus.emit({ type: 'contactChanged', accountId: a.id, contactId: flags.contactId });
     return { ok: true };
   },
   async unblockContact(c, i) {
@@ -273,7 +302,9 @@ export const handlers: Handlers = {
       const content = Buffer.from(f.dataBase64, 'base64');
       stored.push({
         filename: f.filename.replace(/[/\\\0]/g, '_'),
-        contentType: /^[\w.+-]+\/[\w.+-]+$/.test(f.contentType) ? f.contentType.toLowerCase() : 'application/octet-stream',
+        contentType: /^[\w.+-]+\/[\w.+-]+$/.test(f.contentType)
+          ? f.contentType.toLowerCase()
+          : 'application/octet-stream',
         size: content.length,
         blob: await ctx.blobs.put(content),
       });
@@ -307,7 +338,8 @@ export const handlers: Handlers = {
   async retrySend(c, i) {
     const a = account(c, i.accountId);
     const m = a.ctx.messages.get(i.messageId);
-    if (!m.outgoing) throw new CoreError('invalid_input', 'Only your own messages can be sent again.');
+    if (!m.outgoing)
+      throw new CoreError('invalid_input', 'Only your own messages can be sent again.');
     if (m.state === 'failed') {
       a.ctx.db.transaction(() => {
         a.ctx.messages.setState(m.id, 'pending', null);
@@ -324,7 +356,9 @@ export const handlers: Handlers = {
   async getBlob(c, i) {
     const a = account(c, i.accountId);
     const row = a.db
-      .prepare<[string], { content_type: string }>('SELECT content_type FROM attachments WHERE blob = ? LIMIT 1')
+      .prepare<[string], { content_type: string }>(
+        'SELECT content_type FROM attachments WHERE blob = ? LIMIT 1',
+      )
       .get(i.blob);
     if (!row) throw new CoreError('not_found', 'This attachment does not exist.');
     const data = await a.ctx.blobs.get(i.blob);

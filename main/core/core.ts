@@ -60,7 +60,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
         type: 'error',
         accountId: entry.id,
         code: e instanceof CoreError ? e.code : 'storage',
-        sentence: e instanceof CoreError ? e.sentence : `The account stored in ${entry.dir} could not be opened.`,
+        sentence:
+          e instanceof CoreError
+            ? e.sentence
+            : `The account stored in ${entry.dir} could not be opened.`,
       });
     }
   }
@@ -79,7 +82,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         const where = issue?.path.length ? ` (${issue.path.join('.')})` : '';
-        throw new CoreError('invalid_input', `The request to ${method} is not valid${where}: ${issue?.message ?? 'bad input'}.`);
+        throw new CoreError(
+          'invalid_input',
+          `The request to ${method} is not valid${where}: ${issue?.message ?? 'bad input'}.`,
+        );
       }
       const handler = handlers[method] as (c: CoreContext, input: unknown) => Promise<unknown>;
       const result = await handler(ctx, parsed.data);

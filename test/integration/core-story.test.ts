@@ -27,7 +27,12 @@ async function peer(name: string): Promise<Peer> {
 }
 
 /** Send as an ordinary mail client would: plain text over authenticated submission. */
-async function sendPlainMail(from: { address: string; password: string }, to: string, subject: string, text: string) {
+async function sendPlainMail(
+  from: { address: string; password: string },
+  to: string,
+  subject: string,
+  text: string,
+) {
   const transport = nodemailer.createTransport({
     host: '127.0.0.1',
     port: ms.info.ports.submission,
@@ -61,17 +66,31 @@ describe('account set-up', () => {
       for (const name of ['alice', 'bob']) {
         const user = await ms.addUser(`${name}-auto-${Date.now().toString(36)}`);
         const { core } = await openCore(ms, undefined, {
-          autoconfigUrls: (addr) => [`http://127.0.0.1:${port}/mail/config-v1.1.xml?emailaddress=${encodeURIComponent(addr)}`],
+          autoconfigUrls: (addr) => [
+            `http://127.0.0.1:${port}/mail/config-v1.1.xml?emailaddress=${encodeURIComponent(addr)}`,
+          ],
           startIo: false,
         });
         cores.push(core);
         const obs = observe(core);
-        const account = await core.call('addAccount', { addr: user.address, password: user.password });
+        const account = await core.call('addAccount', {
+          addr: user.address,
+          password: user.password,
+        });
         expect(account.addr).toBe(user.address);
-        expect(account.settings.imap).toMatchObject({ host: '127.0.0.1', port: ms.info.ports.imaps, security: 'tls' });
-        expect(account.settings.smtp).toMatchObject({ port: ms.info.ports.submission, security: 'starttls' });
+        expect(account.settings.imap).toMatchObject({
+          host: '127.0.0.1',
+          port: ms.info.ports.imaps,
+          security: 'tls',
+        });
+        expect(account.settings.smtp).toMatchObject({
+          port: ms.info.ports.submission,
+          security: 'starttls',
+        });
         expect(account.fingerprint).toMatch(/^[0-9A-F]{40}$/);
-        expect(obs.events.some((e) => e.type === 'accountSetupProgress' && e.step === 'done')).toBe(true);
+        expect(obs.events.some((e) => e.type === 'accountSetupProgress' && e.step === 'done')).toBe(
+          true,
+        );
       }
       expect(requests.length).toBeGreaterThanOrEqual(2);
     } finally {
@@ -91,7 +110,11 @@ describe('account set-up', () => {
     cores.push(core);
     const good = manualSettings(ms, user);
     const wrong = await core
-      .call('addAccountManual', { addr: user.address, password: 'not-the-password', settings: good })
+      .call('addAccountManual', {
+        addr: user.address,
+        password: 'not-the-password',
+        settings: good,
+      })
       .catch((e: Error & { code?: string }) => e);
     const closed = await core
       .call('addAccountManual', {
@@ -100,7 +123,10 @@ describe('account set-up', () => {
         settings: { ...good, imap: { ...good.imap, port: 1 } },
       })
       .catch((e: Error & { code?: string }) => e);
-    const { core: untrusting } = await openCore(ms, undefined, { startIo: false, trustedCertificates: [] });
+    const { core: untrusting } = await openCore(ms, undefined, {
+      startIo: false,
+      trustedCertificates: [],
+    });
     cores.push(untrusting);
     const untrusted = await untrusting
       .call('addAccountManual', { addr: user.address, password: user.password, settings: good })
@@ -122,41 +148,74 @@ describe('alice and bob', () => {
   it("alice's first message is cleartext with Autocrypt; bob's reply and all after are encrypted and signed", async () => {
     const alice = await peer('alice');
     const bob = await peer('bob');
-    const aChat = await alice.core.call('createChatByAddress', { accountId: alice.account.id, addr: bob.user.address });
+    const aChat = await alice.core.call('createChatByAddress', {
+      accountId: alice.account.id,
+      addr: bob.user.address,
+    });
     expect(aChat.encrypted).toBe(false);
-    const first = await alice.core.call('sendMessage', { accountId: alice.account.id, chatId: aChat.id, text: 'Hi Bob, this is Alice' });
+    const first = await alice.core.call('sendMessage', {
+      accountId: alice.account.id,
+      chatId: aChat.id,
+      text: 'Hi Bob, this is Alice',
+    });
     expect(first.state).toBe('pending');
 
     const atBob = await bob.receive('Hi Bob, this is Alice');
     expect(atBob.encryption).toBe('none');
-    const bChat = await bob.core.call('getChat', { accountId: bob.account.id, chatId: atBob.chatId });
+    const bChat = await bob.core.call('getChat', {
+      accountId: bob.account.id,
+      chatId: atBob.chatId,
+    });
     expect(bChat.isRequest).toBe(true);
     // The cleartext message on the server carried alice's key.
     const raw = (await ms.mailbox(bob.user.address)).map((f) => f.raw.toString('latin1'));
-    expect(raw.some((r) => /^Autocrypt: addr=/im.test(r) && r.includes('Hi Bob, this is Alice'))).toBe(true);
-    const sentAtAlice = await alice.core.call('getMessage', { accountId: alice.account.id, messageId: first.id });
+    expect(
+      raw.some((r) => /^Autocrypt: addr=/im.test(r) && r.includes('Hi Bob, this is Alice')),
+    ).toBe(true);
+    const sentAtAlice = await alice.core.call('getMessage', {
+      accountId: alice.account.id,
+      messageId: first.id,
+    });
     expect(sentAtAlice).toMatchObject({ state: 'sent', encryption: 'none' });
 
     await bob.core.call('acceptChat', { accountId: bob.account.id, chatId: bChat.id });
-    const reply = await bob.core.call('sendMessage', { accountId: bob.account.id, chatId: bChat.id, text: 'Hello Alice, encrypted now' });
+    const reply = await bob.core.call('sendMessage', {
+      accountId: bob.account.id,
+      chatId: bChat.id,
+      text: 'Hello Alice, encrypted now',
+    });
     const atAlice = await alice.receive('Hello Alice, encrypted now');
     expect(atAlice.encryption).toBe('encrypted');
-    expect((await bob.core.call('getMessage', { accountId: bob.account.id, messageId: reply.id })).encryption).toBe('encrypted');
-    expect((await alice.core.call('getChat', { accountId: alice.account.id, chatId: aChat.id })).encrypted).toBe(true);
-    expect((await bob.core.call('getChat', { accountId: bob.account.id, chatId: bChat.id })).encrypted).toBe(true);
+    expect(
+      (await bob.core.call('getMessage', { accountId: bob.account.id, messageId: reply.id }))
+        .encryption,
+    ).toBe('encrypted');
+    expect(
+      (await alice.core.call('getChat', { accountId: alice.account.id, chatId: aChat.id }))
+        .encrypted,
+    ).toBe(true);
+    expect(
+      (await bob.core.call('getChat', { accountId: bob.account.id, chatId: bChat.id })).encrypted,
+    ).toBe(true);
 
     for (let i = 0; i < 2; i++) {
       const text = `alice secret ${i}`;
       await alice.core.call('sendMessage', { accountId: alice.account.id, chatId: aChat.id, text });
       expect((await bob.receive(text)).encryption).toBe('encrypted');
       const back = `bob secret ${i}`;
-      await bob.core.call('sendMessage', { accountId: bob.account.id, chatId: bChat.id, text: back });
+      await bob.core.call('sendMessage', {
+        accountId: bob.account.id,
+        chatId: bChat.id,
+        text: back,
+      });
       expect((await alice.receive(back)).encryption).toBe('encrypted');
     }
 
     // What the server stores of an encrypted message reveals none of its content or metadata.
     const files = await ms.mailbox(bob.user.address);
-    const encrypted = files.map((f) => f.raw.toString('latin1')).filter((r) => r.includes('multipart/encrypted'));
+    const encrypted = files
+      .map((f) => f.raw.toString('latin1'))
+      .filter((r) => r.includes('multipart/encrypted'));
     expect(encrypted.length).toBeGreaterThanOrEqual(2);
     for (const r of encrypted) {
       expect(r).not.toContain('alice secret');
@@ -190,7 +249,11 @@ describe('alice and bob', () => {
     await sendPlainMail(dave, bob.user.address, 'Offer 2', 'Buy more stuff');
     await sendPlainMail(carol, bob.user.address, 'Later', 'See you later');
     await bob.receive('See you later');
-    expect(bob.events.some((e) => e.type === 'messageAdded' && e.message.text.includes('Buy more stuff'))).toBe(false);
+    expect(
+      bob.events.some(
+        (e) => e.type === 'messageAdded' && e.message.text.includes('Buy more stuff'),
+      ),
+    ).toBe(false);
     const chats = await bob.core.call('listChats', { accountId: bob.account.id });
     expect(chats.map((c) => c.addr)).not.toContain(dave.address);
   });
@@ -211,10 +274,16 @@ describe('nothing lost, nothing twice', () => {
     await writeFile(caFile, ms.info.caCertPem);
     {
       const { core } = await openCore(ms, dataDir, { startIo: false });
-      await core.call('addAccountManual', { addr: bob.address, password: bob.password, settings: manualSettings(ms, bob) });
+      await core.call('addAccountManual', {
+        addr: bob.address,
+        password: bob.password,
+        settings: manualSettings(ms, bob),
+      });
       await core.close();
     }
-    const child = spawn(process.execPath, ['test/support/core-process.ts', dataDir, caFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['test/support/core-process.ts', dataDir, caFile], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let added = 0;
     await new Promise<void>((resolve, reject) => {
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -235,13 +304,21 @@ describe('nothing lost, nothing twice', () => {
     let chats = await core.call('listChats', { accountId: account!.id });
     while (Date.now() < deadline) {
       chats = await core.call('listChats', { accountId: account!.id });
-      const count = chats[0] ? (await core.call('getMessageCount', { accountId: account!.id, chatId: chats[0].id })).count : 0;
+      const count = chats[0]
+        ? (await core.call('getMessageCount', { accountId: account!.id, chatId: chats[0].id }))
+            .count
+        : 0;
       if (count >= n) break;
       await obs.waitFor((e) => e.type === 'messageAdded', 5_000).catch(() => undefined);
       obs.events.length = 0;
     }
     expect(chats).toHaveLength(1);
-    const messages = await core.call('getMessages', { accountId: account!.id, chatId: chats[0]!.id, offset: 0, limit: 500 });
+    const messages = await core.call('getMessages', {
+      accountId: account!.id,
+      chatId: chats[0]!.id,
+      offset: 0,
+      limit: 500,
+    });
     expect(messages).toHaveLength(n);
     expect(new Set(messages.map((m) => m.rfc724Mid)).size).toBe(n);
   });
@@ -249,22 +326,50 @@ describe('nothing lost, nothing twice', () => {
   it('5 messages written while the mail server is down all arrive, in order, when it returns', async () => {
     const alice = await peer('alice');
     const bob = await peer('bob');
-    const chat = await alice.core.call('createChatByAddress', { accountId: alice.account.id, addr: bob.user.address });
+    const chat = await alice.core.call('createChatByAddress', {
+      accountId: alice.account.id,
+      addr: bob.user.address,
+    });
     await ms.stop();
     try {
       for (let i = 1; i <= 5; i++) {
-        await alice.core.call('sendMessage', { accountId: alice.account.id, chatId: chat.id, text: `offline ${i}` });
+        await alice.core.call('sendMessage', {
+          accountId: alice.account.id,
+          chatId: chat.id,
+          text: `offline ${i}`,
+        });
       }
-      await alice.waitFor((e) => e.type === 'messageChanged' && e.message.error !== null && /try again/.test(e.message.error));
+      await alice.waitFor(
+        (e) =>
+          e.type === 'messageChanged' &&
+          e.message.error !== null &&
+          /try again/.test(e.message.error),
+      );
     } finally {
       await ms.start();
     }
     await alice.core.call('networkChanged', {});
     await bob.receive('offline 5', 60_000);
     const bChat = (await bob.core.call('listChats', { accountId: bob.account.id }))[0]!;
-    const got = await bob.core.call('getMessages', { accountId: bob.account.id, chatId: bChat.id, offset: 0, limit: 50 });
-    expect(got.map((m) => m.text)).toEqual(['offline 1', 'offline 2', 'offline 3', 'offline 4', 'offline 5']);
-    const sent = await alice.core.call('getMessages', { accountId: alice.account.id, chatId: chat.id, offset: 0, limit: 50 });
+    const got = await bob.core.call('getMessages', {
+      accountId: bob.account.id,
+      chatId: bChat.id,
+      offset: 0,
+      limit: 50,
+    });
+    expect(got.map((m) => m.text)).toEqual([
+      'offline 1',
+      'offline 2',
+      'offline 3',
+      'offline 4',
+      'offline 5',
+    ]);
+    const sent = await alice.core.call('getMessages', {
+      accountId: alice.account.id,
+      chatId: chat.id,
+      offset: 0,
+      limit: 50,
+    });
     expect(sent.every((m) => m.state === 'sent' && m.error === null)).toBe(true);
   });
 
@@ -280,7 +385,10 @@ describe('nothing lost, nothing twice', () => {
       `From: ${from}\r\nTo: "hidden-recipients": ;\r\nSubject: [...]\r\nMessage-ID: <pgp-1@x>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="b"\r\n\r\n--b\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n--b\r\nContent-Type: application/octet-stream\r\n\r\n-----BEGIN PGP MESSAGE-----\r\n\r\nwV4DAAAAAAAAAAASAQdAbm90IGEgcmVhbCBtZXNzYWdlIGF0IGFsbCwganVzdCBieXRlcw==\r\n=AAAA\r\n-----END PGP MESSAGE-----\r\n--b--\r\n`,
       env,
     );
-    await ms.inject(`From: ${from}\r\nTo: ${bob.user.address}\r\nSubject: fine\r\nMessage-ID: <good-1@x>\r\n\r\nthe good one\r\n`, env);
+    await ms.inject(
+      `From: ${from}\r\nTo: ${bob.user.address}\r\nSubject: fine\r\nMessage-ID: <good-1@x>\r\n\r\nthe good one\r\n`,
+      env,
+    );
     await bob.receive('the good one');
     const added = bob.events.flatMap((e) => (e.type === 'messageAdded' ? [e.message] : []));
     const pgp = added.find((m) => m.rfc724Mid === 'pgp-1@x');

@@ -13,7 +13,9 @@ if (!dataDir || !caFile) {
 }
 const core = await createCore({ dataDir, trustedCertificates: [await readFile(caFile, 'utf8')] });
 core.onEvent((e) => {
-  if (e.type === 'messageAdded') process.stdout.write(`${JSON.stringify({ added: e.message.rfc724Mid })}\n`);
-  if (e.type === 'connectivityChanged') process.stdout.write(`${JSON.stringify({ connectivity: e.connectivity.status })}\n`);
+  if (e.type === 'messageAdded')
+    process.stdout.write(`${JSON.stringify({ added: e.message.rfc724Mid })}\n`);
+  if (e.type === 'connectivityChanged')
+    process.stdout.write(`${JSON.stringify({ connectivity: e.connectivity.status })}\n`);
 });
 process.stdout.write(`${JSON.stringify({ ready: true })}\n`);

@@ -24,8 +24,18 @@ export interface Peer {
 /** Manual settings for the test bed: implicit TLS for both, certificates from the test CA. */
 export function manualSettings(ms: MailServer, user: TestUser) {
   return {
-    imap: { host: '127.0.0.1', port: ms.info.ports.imaps, security: 'tls' as const, user: user.address },
-    smtp: { host: '127.0.0.1', port: ms.info.ports.smtps, security: 'tls' as const, user: user.address },
+    imap: {
+      host: '127.0.0.1',
+      port: ms.info.ports.imaps,
+      security: 'tls' as const,
+      user: user.address,
+    },
+    smtp: {
+      host: '127.0.0.1',
+      port: ms.info.ports.smtps,
+      security: 'tls' as const,
+      user: user.address,
+    },
     acceptInvalidCertificates: false,
   };
 }
@@ -81,7 +91,11 @@ export function observe(core: Core): Pick<Peer, 'events' | 'waitFor' | 'receive'
 }
 
 /** A new mail user with a configured, connected account. */
-export async function newPeer(ms: MailServer, name: string, opts: Partial<CoreOptions> = {}): Promise<Peer> {
+export async function newPeer(
+  ms: MailServer,
+  name: string,
+  opts: Partial<CoreOptions> = {},
+): Promise<Peer> {
   const user = await ms.addUser(`${name}-${Math.random().toString(36).slice(2, 8)}`);
   const { core, dataDir } = await openCore(ms, undefined, opts);
   const obs = observe(core);
@@ -91,6 +105,8 @@ export async function newPeer(ms: MailServer, name: string, opts: Partial<CoreOp
     displayName: name[0]!.toUpperCase() + name.slice(1),
     settings: manualSettings(ms, user),
   });
-  await obs.waitFor((e) => e.type === 'connectivityChanged' && e.connectivity.status === 'connected');
+  await obs.waitFor(
+    (e) => e.type === 'connectivityChanged' && e.connectivity.status === 'connected',
+  );
   return { core, account, user, dataDir, ...obs };
 }

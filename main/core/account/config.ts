@@ -15,7 +15,9 @@ export interface AccountConfig {
 
 /** Read the whole config; throws when a required key is missing (a half-created account). */
 export function readConfig(db: Database): AccountConfig {
-  const rows = db.prepare<[], { key: string; value: string }>('SELECT key, value FROM config').all();
+  const rows = db
+    .prepare<[], { key: string; value: string }>('SELECT key, value FROM config')
+    .all();
   const map = new Map(rows.map((r) => [r.key, r.value]));
   const need = (k: string): string => {
     const v = map.get(k);
@@ -35,7 +37,9 @@ export function readConfig(db: Database): AccountConfig {
 
 /** Write some config values in one statement each (call inside a transaction for several). */
 export function writeConfig(db: Database, values: Partial<AccountConfig>): void {
-  const set = db.prepare('INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value');
+  const set = db.prepare(
+    'INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+  );
   const del = db.prepare('DELETE FROM config WHERE key = ?');
   const put = (k: string, v: string | null | undefined) => {
     if (v === undefined) return;

@@ -53,7 +53,14 @@ export class LiveAccount {
   private smtp: SmtpSender | null = null;
   private connectivity: Connectivity = { status: 'not-started' };
 
-  private constructor(id: number, dir: string, db: Database, config: AccountConfig, keys: OwnKeys, env: AccountEnvironment) {
+  private constructor(
+    id: number,
+    dir: string,
+    db: Database,
+    config: AccountConfig,
+    keys: OwnKeys,
+    env: AccountEnvironment,
+  ) {
     this.id = id;
     this.dir = dir;
     this.db = db;
@@ -84,7 +91,12 @@ export class LiveAccount {
   static async create(
     id: number,
     dir: string,
-    init: { config: AccountConfig; secretKeyArmored: string; password: string; smtpPassword?: string },
+    init: {
+      config: AccountConfig;
+      secretKeyArmored: string;
+      password: string;
+      smtpPassword?: string;
+    },
     env: AccountEnvironment,
   ): Promise<LiveAccount> {
     await mkdir(join(dir, 'blobs'), { recursive: true, mode: 0o700 });
@@ -124,7 +136,8 @@ export class LiveAccount {
         async publicKeysOf(peer: PeerRow) {
           const out: PublicKey[] = [];
           if (peer.publicKey) out.push(await parse(peer.publicKey));
-          if (peer.gossipKey && peer.gossipFingerprint !== peer.fingerprint) out.push(await parse(peer.gossipKey));
+          if (peer.gossipKey && peer.gossipFingerprint !== peer.fingerprint)
+            out.push(await parse(peer.gossipKey));
           return out;
         },
       };
@@ -206,11 +219,19 @@ export class LiveAccount {
     this.db.close();
   }
 
-  private setConnectivity(c: { status: Connectivity['status']; reason?: string; nextRetryAt?: number }): void {
+  private setConnectivity(c: {
+    status: Connectivity['status'];
+    reason?: string;
+    nextRetryAt?: number;
+  }): void {
     const wasConnected = this.connectivity.status === 'connected';
     this.connectivity = { status: c.status, reason: c.reason, nextRetryAt: c.nextRetryAt };
     if (c.status === 'connected' && !wasConnected) this.outbox.retryNow();
-    this.env.bus.emit({ type: 'connectivityChanged', accountId: this.id, connectivity: this.connectivity });
+    this.env.bus.emit({
+      type: 'connectivityChanged',
+      accountId: this.id,
+      connectivity: this.connectivity,
+    });
   }
 
   private connectionFor(
@@ -224,7 +245,10 @@ export class LiveAccount {
       security: e.security,
       user: e.user,
       password,
-      tls: { ca: this.env.trustedCertificates.length > 0 ? this.env.trustedCertificates : undefined, rejectUnauthorized: !s.acceptInvalidCertificates },
+      tls: {
+        ca: this.env.trustedCertificates.length > 0 ? this.env.trustedCertificates : undefined,
+        rejectUnauthorized: !s.acceptInvalidCertificates,
+      },
     };
   }
 }

@@ -62,27 +62,35 @@ export class ChatRepo {
       )
       .run(contactId, opts.isRequest ? 1 : 0, opts.now, opts.now);
     const id = Number(info.lastInsertRowid);
-    this.db.prepare('INSERT INTO chat_members (chat_id, contact_id) VALUES (?, ?)').run(id, contactId);
+    this.db
+      .prepare('INSERT INTO chat_members (chat_id, contact_id) VALUES (?, ?)')
+      .run(id, contactId);
     return id;
   }
 
   /** The group chat with a Chat-Group-ID, if there is one. */
   findGroup(grpid: string): number | null {
     const id = this.db.prepare('SELECT id FROM chats WHERE grpid = ?').pluck().get(grpid) as
-      | number
-      | undefined;
+      number | undefined;
     return id ?? null;
   }
 
   /** Create a group chat with its members. */
-  createGroup(grpid: string, name: string, memberIds: number[], opts: { isRequest: boolean; now: number; encrypted: boolean }): number {
+  createGroup(
+    grpid: string,
+    name: string,
+    memberIds: number[],
+    opts: { isRequest: boolean; now: number; encrypted: boolean },
+  ): number {
     const info = this.db
       .prepare(
         "INSERT INTO chats (kind, grpid, name, is_request, encrypted, last_activity, created_at) VALUES ('group', ?, ?, ?, ?, ?, ?)",
       )
       .run(grpid, name, opts.isRequest ? 1 : 0, opts.encrypted ? 1 : 0, opts.now, opts.now);
     const id = Number(info.lastInsertRowid);
-    const add = this.db.prepare('INSERT OR IGNORE INTO chat_members (chat_id, contact_id) VALUES (?, ?)');
+    const add = this.db.prepare(
+      'INSERT OR IGNORE INTO chat_members (chat_id, contact_id) VALUES (?, ?)',
+    );
     for (const m of memberIds) add.run(id, m);
     return id;
   }
@@ -95,10 +103,14 @@ export class ChatRepo {
   }
 
   /** The raw flags the pipelines need. */
-  flags(chatId: number): { kind: 'single' | 'group'; contactId: number | null; encrypted: boolean; isRequest: boolean; muted: boolean } {
-    const r = this.db
-      .prepare<[number], ChatRow>('SELECT * FROM chats WHERE id = ?')
-      .get(chatId);
+  flags(chatId: number): {
+    kind: 'single' | 'group';
+    contactId: number | null;
+    encrypted: boolean;
+    isRequest: boolean;
+    muted: boolean;
+  } {
+    const r = this.db.prepare<[number], ChatRow>('SELECT * FROM chats WHERE id = ?').get(chatId);
     if (!r) throw new CoreError('not_found', 'This chat does not exist.');
     return {
       kind: r.kind,
@@ -111,7 +123,10 @@ export class ChatRepo {
 
   /** A chat once encrypted stays encrypted: this only ever turns the flag on. */
   markEncrypted(chatId: number): boolean {
-    return this.db.prepare('UPDATE chats SET encrypted = 1 WHERE id = ? AND encrypted = 0').run(chatId).changes > 0;
+    return (
+      this.db.prepare('UPDATE chats SET encrypted = 1 WHERE id = ? AND encrypted = 0').run(chatId)
+        .changes > 0
+    );
   }
 
   /** Move the chat to the top of the list (and out of the archive) when something happens. */

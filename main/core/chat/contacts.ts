@@ -49,14 +49,25 @@ export class ContactRepo {
 
   /** The row flags the pipelines need beyond the API shape. */
   isKnown(id: number): boolean {
-    return (this.db.prepare('SELECT known FROM contacts WHERE id = ?').pluck().get(id) as number) === 1;
+    return (
+      (this.db.prepare('SELECT known FROM contacts WHERE id = ?').pluck().get(id) as number) === 1
+    );
   }
 
   /** Find or create the contact for an address; records the name the peer sent. */
-  upsert(addr: string, peerName: string | undefined, opts: { known?: boolean; self?: boolean } = {}): Contact {
+  upsert(
+    addr: string,
+    peerName: string | undefined,
+    opts: { known?: boolean; self?: boolean } = {},
+  ): Contact {
     const existing = this.byAddr.get(addr);
     if (!existing) {
-      const info = this.insert.run(addr.toLowerCase(), peerName ?? '', opts.known ? 1 : 0, opts.self ? 1 : 0);
+      const info = this.insert.run(
+        addr.toLowerCase(),
+        peerName ?? '',
+        opts.known ? 1 : 0,
+        opts.self ? 1 : 0,
+      );
       return this.get(Number(info.lastInsertRowid));
     }
     if ((peerName && peerName !== existing.peer_name) || (opts.known && !existing.known)) {
@@ -70,7 +81,9 @@ export class ContactRepo {
 
   /** Remember when we last heard from a contact. */
   touch(id: number, at: number): void {
-    this.db.prepare('UPDATE contacts SET last_seen = max(coalesce(last_seen, 0), ?) WHERE id = ?').run(at, id);
+    this.db
+      .prepare('UPDATE contacts SET last_seen = max(coalesce(last_seen, 0), ?) WHERE id = ?')
+      .run(at, id);
   }
 
   setBlocked(id: number, blocked: boolean): void {

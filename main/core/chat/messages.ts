@@ -115,7 +115,10 @@ export class MessageRepo {
   }
 
   count(chatId: number): number {
-    return this.db.prepare('SELECT count(*) FROM messages WHERE chat_id = ?').pluck().get(chatId) as number;
+    return this.db
+      .prepare('SELECT count(*) FROM messages WHERE chat_id = ?')
+      .pluck()
+      .get(chatId) as number;
   }
 
   /** A page of a chat, oldest first. */
@@ -153,7 +156,10 @@ export class MessageRepo {
   }
 
   /** The newest incoming message of a chat before a given one: what a reply threads to. */
-  lastIncomingMid(chatId: number, beforeId: number): { mid: string; subject: string | null } | null {
+  lastIncomingMid(
+    chatId: number,
+    beforeId: number,
+  ): { mid: string; subject: string | null } | null {
     const r = this.db
       .prepare<[number, number], { rfc724_mid: string; subject: string | null }>(
         `SELECT rfc724_mid, subject FROM messages WHERE chat_id = ? AND id < ? AND outgoing = 0

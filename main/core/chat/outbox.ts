@@ -37,7 +37,11 @@ export class Outbox {
   private timer: NodeJS.Timeout | null = null;
   private stopped = true;
 
-  constructor(ctx: AccountContext, compose: (ctx: AccountContext, messageId: number) => Promise<Composed>, judge: FailureJudge) {
+  constructor(
+    ctx: AccountContext,
+    compose: (ctx: AccountContext, messageId: number) => Promise<Composed>,
+    judge: FailureJudge,
+  ) {
     this.ctx = ctx;
     this.compose = compose;
     this.judge = judge;
@@ -111,18 +115,31 @@ export class Outbox {
         raw = composed.raw;
         recipients = composed.recipients;
         ctx.db.transaction(() => {
-          ctx.db.prepare('UPDATE outbox SET raw = ?, recipients = ? WHERE id = ?').run(raw, JSON.stringify(recipients), job.id);
-          ctx.db.prepare('UPDATE messages SET encryption = ? WHERE id = ?').run(composed.encrypted ? 'encrypted' : 'none', job.message_id);
+          ctx.db
+            .prepare('UPDATE outbox SET raw = ?, recipients = ? WHERE id = ?')
+            .run(raw, JSON.stringify(recipients), job.id);
+          ctx.db
+            .prepare('UPDATE messages SET encryption = ? WHERE id = ?')
+            .run(composed.encrypted ? 'encrypted' : 'none', job.message_id);
           if (composed.encrypted) {
             const chatId = ctx.messages.get(job.message_id).chatId;
             if (ctx.chats.markEncrypted(chatId)) {
-              ctx.bus.emit({ type: 'chatChanged', accountId: ctx.id, chat: ctx.chats.summary(chatId) });
+              ctx.bus.emit({
+                type: 'chatChanged',
+                accountId: ctx.id,
+                chat: ctx.chats.summary(chatId),
+              });
             }
           }
         })();
       } catch (e) {
         // Composing fails the same way every time (no key for an encrypted chat, a lost blob).
-        this.fail(job, e instanceof CoreError ? e.sentence : `This message could not be prepared for sending. ${sentenceOf(e)}`);
+        this.fail(
+          job,
+          e instanceof CoreError
+            ? e.sentence
+            : `This message could not be prepared for sending. ${sentenceOf(e)}`,
+        );
         return true;
       }
     }
@@ -139,9 +156,14 @@ export class Outbox {
       const jittered = Math.round(delay / 2 + Math.random() * (delay / 2));
       ctx.db.transaction(() => {
         ctx.db
-          .prepare('UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?')
+          .prepare(
+            'UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?',
+          )
           .run(attempts, ctx.now() + jittered, verdict.sentence, job.id);
-        ctx.messages.setError(job.message_id, `Not sent yet: ${verdict.sentence} Estafette will try again.`);
+        ctx.messages.setError(
+          job.message_id,
+          `Not sent yet: ${verdict.sentence} Estafette will try again.`,
+        );
       })();
       this.announce(job.message_id);
       this.schedule(jittered);
@@ -166,7 +188,11 @@ export class Outbox {
   private announce(messageId: number): void {
     const message = this.ctx.messages.get(messageId);
     this.ctx.bus.emit({ type: 'messageChanged', accountId: this.ctx.id, message });
-    this.ctx.bus.emit({ type: 'chatChanged', accountId: this.ctx.id, chat: this.ctx.chats.summary(message.chatId) });
+    this.ctx.bus.emit({
+      type: 'chatChanged',
+      accountId: this.ctx.id,
+      chat: this.ctx.chats.summary(message.chatId),
+    });
   }
 
   private schedule(ms: number): void {

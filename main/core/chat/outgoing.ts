@@ -26,7 +26,10 @@ export async function composeOutgoing(ctx: AccountContext, messageId: number): P
   if (members.length === 0) {
     throw new CoreError('invalid_input', 'This chat has no one to send to.');
   }
-  const to: MailAddress[] = members.map((c) => ({ addr: c.addr, name: c.displayName !== c.addr ? c.displayName : undefined }));
+  const to: MailAddress[] = members.map((c) => ({
+    addr: c.addr,
+    name: c.displayName !== c.addr ? c.displayName : undefined,
+  }));
 
   // Keys for every recipient, Autocrypt key first.
   const keys: PublicKey[] = [];
@@ -41,7 +44,9 @@ export async function composeOutgoing(ctx: AccountContext, messageId: number): P
   }
   const encrypt = chat.encrypted || (allHaveKeys && allMutual);
   if (encrypt && !allHaveKeys) {
-    const missing = members.filter((c) => !ctx.peers.lookup(c.addr)?.publicKey && !ctx.peers.lookup(c.addr)?.gossipKey);
+    const missing = members.filter(
+      (c) => !ctx.peers.lookup(c.addr)?.publicKey && !ctx.peers.lookup(c.addr)?.gossipKey,
+    );
     throw new CoreError(
       'encryption_required',
       `This chat is end-to-end encrypted, but Estafette has no key for ${missing.map((c) => c.addr).join(', ')}. The message was not sent in clear.`,
@@ -50,15 +55,25 @@ export async function composeOutgoing(ctx: AccountContext, messageId: number): P
 
   const attachments = [];
   for (const a of msg.attachments) {
-    attachments.push({ filename: a.filename, contentType: a.contentType, content: await ctx.blobs.get(a.blob) });
+    attachments.push({
+      filename: a.filename,
+      contentType: a.contentType,
+      content: await ctx.blobs.get(a.blob),
+    });
   }
   const name = ctx.displayName();
   const previous = ctx.messages.lastIncomingMid(msg.chatId, msg.id);
-  const autocrypt = formatAutocryptHeader({ addr: ctx.addr, keydata: keydataOf(ctx.keys.public), preferEncrypt: 'mutual' });
+  const autocrypt = formatAutocryptHeader({
+    addr: ctx.addr,
+    keydata: keydataOf(ctx.keys.public),
+    preferEncrypt: 'mutual',
+  });
   const out: OutgoingMessage = {
     from: { addr: ctx.addr, name: name || undefined },
     to,
-    subject: previous ? `Re: ${previous.subject ?? `Message from ${name || ctx.addr}`}`.replace(/^(Re: )+/, 'Re: ') : `Message from ${name || ctx.addr}`,
+    subject: previous
+      ? `Re: ${previous.subject ?? `Message from ${name || ctx.addr}`}`.replace(/^(Re: )+/, 'Re: ')
+      : `Message from ${name || ctx.addr}`,
     date: new Date(msg.timestamp),
     messageId: msg.rfc724Mid,
     inReplyTo: previous?.mid,
@@ -69,10 +84,16 @@ export async function composeOutgoing(ctx: AccountContext, messageId: number): P
   };
   const recipients = to.map((t) => t.addr);
   if (!encrypt) {
-    return { raw: await composeInner(out, { protectedHeaders: false }), recipients, encrypted: false };
+    return {
+      raw: await composeInner(out, { protectedHeaders: false }),
+      recipients,
+      encrypted: false,
+    };
   }
   if (members.length > 1) {
-    out.gossip = keys.map((k, i) => formatGossipHeader({ addr: members[i]!.addr, keydata: keydataOf(k) }));
+    out.gossip = keys.map((k, i) =>
+      formatGossipHeader({ addr: members[i]!.addr, keydata: keydataOf(k) }),
+    );
   }
   const outerDate = randomizedOuterDate(new Date(msg.timestamp));
   const inner = await composeInner(out, { protectedHeaders: true, outerDate });
@@ -81,6 +102,11 @@ export async function composeOutgoing(ctx: AccountContext, messageId: number): P
     encryptionKeys: [...keys, ctx.keys.public],
     signingKey: ctx.keys.secret,
   });
-  const raw = await composeEncryptedOuter({ from: ctx.addr, messageId: msg.rfc724Mid, date: outerDate, armored });
+  const raw = await composeEncryptedOuter({
+    from: ctx.addr,
+    messageId: msg.rfc724Mid,
+    date: outerDate,
+    armored,
+  });
   return { raw, recipients, encrypted: true };
 }

@@ -63,7 +63,12 @@ export async function receiveBatch(
     prepared.push(
       opts.poison === undefined
         ? await prepare(ctx, mail, overlay)
-        : placeholder(mail, null, ctx.now(), `This message could not be processed. ${sentenceOf(opts.poison)}`),
+        : placeholder(
+            mail,
+            null,
+            ctx.now(),
+            `This message could not be processed. ${sentenceOf(opts.poison)}`,
+          ),
     );
   }
   const events: CoreEvent[] = [];
@@ -75,7 +80,11 @@ export async function receiveBatch(
   for (const e of events) ctx.bus.emit(e);
 }
 
-async function prepare(ctx: AccountContext, mail: FetchedMail, overlay: PeerOverlay): Promise<Prepared> {
+async function prepare(
+  ctx: AccountContext,
+  mail: FetchedMail,
+  overlay: PeerOverlay,
+): Promise<Prepared> {
   const receivedAt = ctx.now();
   let outer: ParsedMail;
   try {
@@ -86,7 +95,13 @@ async function prepare(ctx: AccountContext, mail: FetchedMail, overlay: PeerOver
   const from = outer.from ?? UNKNOWN_SENDER;
   const midFallback = syntheticMid(mail.source);
   if (!outer.from) {
-    return placeholder(mail, outer, receivedAt, 'This message has no valid sender address, so Estafette cannot tell who sent it.', midFallback);
+    return placeholder(
+      mail,
+      outer,
+      receivedAt,
+      'This message has no valid sender address, so Estafette cannot tell who sent it.',
+      midFallback,
+    );
   }
   let parsed = outer;
   let encryption: Encryption = 'none';
@@ -106,10 +121,19 @@ async function prepare(ctx: AccountContext, mail: FetchedMail, overlay: PeerOver
         signerFingerprint = result.signature.signerFingerprint;
       } else {
         encryption = 'encrypted-unverified-sender';
-        signerFingerprint = result.signature.status === 'other-key' ? (result.signature.signerFingerprint ?? null) : null;
+        signerFingerprint =
+          result.signature.status === 'other-key'
+            ? (result.signature.signerFingerprint ?? null)
+            : null;
       }
     } catch (e) {
-      return placeholder(mail, outer, receivedAt, `This message could not be decrypted. ${sentenceOf(e)}`, outer.messageId ?? midFallback);
+      return placeholder(
+        mail,
+        outer,
+        receivedAt,
+        `This message could not be decrypted. ${sentenceOf(e)}`,
+        outer.messageId ?? midFallback,
+      );
     }
   }
 
@@ -125,13 +149,23 @@ async function prepare(ctx: AccountContext, mail: FetchedMail, overlay: PeerOver
     autocrypt: isReport ? [] : parsed.autocrypt,
     date: timestamp,
   });
-  if (encryption === 'encrypted-unverified-sender' && signerFingerprint && ac && ac.fingerprint === signerFingerprint && sender.addr.toLowerCase() === from.addr.toLowerCase()) {
+  if (
+    encryption === 'encrypted-unverified-sender' &&
+    signerFingerprint &&
+    ac &&
+    ac.fingerprint === signerFingerprint &&
+    sender.addr.toLowerCase() === from.addr.toLowerCase()
+  ) {
     // Signed by the key this very message announces: opportunistic Autocrypt accepts it; a key
     // change against an earlier key is recorded by observeAutocrypt and shown in the chat.
     encryption = 'encrypted';
   }
   if (encryption === 'encrypted') {
-    await observeGossip(ctx, overlay, { recipients: [...parsed.to, ...parsed.cc], gossip: parsed.gossip, date: timestamp });
+    await observeGossip(ctx, overlay, {
+      recipients: [...parsed.to, ...parsed.cc],
+      gossip: parsed.gossip,
+      date: timestamp,
+    });
   }
 
   const attachments = [];
@@ -158,14 +192,23 @@ async function prepare(ctx: AccountContext, mail: FetchedMail, overlay: PeerOver
       : null,
     classicEmail: !parsed.chat.version,
     inReplyTo: parsed.inReplyTo ?? null,
-    groupId: encryption === 'none' && parsed.chat.version ? (parsed.chat.groupId ?? null) : (parsed.chat.groupId ?? null),
+    groupId:
+      encryption === 'none' && parsed.chat.version
+        ? (parsed.chat.groupId ?? null)
+        : (parsed.chat.groupId ?? null),
     groupName: parsed.chat.groupName ?? null,
     attachments,
     mdnFor: parsed.isMdn ? parsed.isMdn.originalMessageIds : null,
   };
 }
 
-function placeholder(mail: FetchedMail, parsed: ParsedMail | null, receivedAt: number, reason: string, mid?: string): Prepared {
+function placeholder(
+  mail: FetchedMail,
+  parsed: ParsedMail | null,
+  receivedAt: number,
+  reason: string,
+  mid?: string,
+): Prepared {
   return {
     uid: mail.uid,
     mid: mid ?? syntheticMid(mail.source),
@@ -214,7 +257,9 @@ function store(ctx: AccountContext, p: Prepared, events: CoreEvent[]): void {
     const peer = p.to.find((t) => t.addr.toLowerCase() !== ctx.addr.toLowerCase());
     if (!peer) return;
     const contact = ctx.contacts.upsert(peer.addr, peer.name, { known: true });
-    const chatId = ctx.chats.findSingle(contact.id) ?? ctx.chats.createSingle(contact.id, { isRequest: false, now: p.timestamp });
+    const chatId =
+      ctx.chats.findSingle(contact.id) ??
+      ctx.chats.createSingle(contact.id, { isRequest: false, now: p.timestamp });
     insertAndAnnounce(ctx, p, chatId, ctx.selfContactId, true, events, false);
     return;
   }
@@ -231,18 +276,26 @@ function store(ctx: AccountContext, p: Prepared, events: CoreEvent[]): void {
       const members = p.to
         .filter((t) => t.addr.toLowerCase() !== ctx.addr.toLowerCase())
         .map((t) => ctx.contacts.upsert(t.addr, t.name).id);
-      chatId = ctx.chats.createGroup(p.groupId, p.groupName ?? p.subject ?? '', [contact.id, ...members], {
-        isRequest: !ctx.contacts.isKnown(contact.id),
-        now: p.timestamp,
-        encrypted: p.encryption === 'encrypted',
-      });
+      chatId = ctx.chats.createGroup(
+        p.groupId,
+        p.groupName ?? p.subject ?? '',
+        [contact.id, ...members],
+        {
+          isRequest: !ctx.contacts.isKnown(contact.id),
+          now: p.timestamp,
+          encrypted: p.encryption === 'encrypted',
+        },
+      );
       isNewChat = true;
     }
   } else {
     const found = ctx.chats.findSingle(contact.id);
     if (found !== null) chatId = found;
     else {
-      chatId = ctx.chats.createSingle(contact.id, { isRequest: !ctx.contacts.isKnown(contact.id), now: p.timestamp });
+      chatId = ctx.chats.createSingle(contact.id, {
+        isRequest: !ctx.contacts.isKnown(contact.id),
+        now: p.timestamp,
+      });
       isNewChat = true;
     }
   }
@@ -252,7 +305,15 @@ function store(ctx: AccountContext, p: Prepared, events: CoreEvent[]): void {
   if (isNewChat) events.push({ type: 'contactChanged', accountId: ctx.id, contactId: contact.id });
 }
 
-function insertAndAnnounce(ctx: AccountContext, p: Prepared, chatId: number, fromId: number, outgoing: boolean, events: CoreEvent[], notify: boolean): void {
+function insertAndAnnounce(
+  ctx: AccountContext,
+  p: Prepared,
+  chatId: number,
+  fromId: number,
+  outgoing: boolean,
+  events: CoreEvent[],
+  notify: boolean,
+): void {
   const id = ctx.messages.insert({
     chatId,
     fromId,
@@ -273,6 +334,11 @@ function insertAndAnnounce(ctx: AccountContext, p: Prepared, chatId: number, fro
     attachments: p.attachments,
   });
   ctx.chats.bump(chatId, p.timestamp);
-  events.push({ type: 'messageAdded', accountId: ctx.id, message: ctx.messages.get(id), notify: notify && !outgoing });
+  events.push({
+    type: 'messageAdded',
+    accountId: ctx.id,
+    message: ctx.messages.get(id),
+    notify: notify && !outgoing,
+  });
   events.push({ type: 'chatChanged', accountId: ctx.id, chat: ctx.chats.summary(chatId) });
 }

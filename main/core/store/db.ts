@@ -8,7 +8,10 @@ import type { Migration } from './migrations/index.ts';
 export type { Database };
 
 /** Open (creating if needed) and migrate a database file. */
-export function openDatabase(file: string, migrations: readonly Migration[] = allMigrations): Database {
+export function openDatabase(
+  file: string,
+  migrations: readonly Migration[] = allMigrations,
+): Database {
   const db = new BetterSqlite3(file);
   try {
     db.pragma('journal_mode = WAL');

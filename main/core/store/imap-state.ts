@@ -15,9 +15,10 @@ export class ImapStateRepo {
 
   load(folder: string): FolderState {
     const r = this.db
-      .prepare<[string], { uid_validity: number | null; last_uid: number; highest_modseq: string | null }>(
-        'SELECT uid_validity, last_uid, highest_modseq FROM imap_state WHERE folder = ?',
-      )
+      .prepare<
+        [string],
+        { uid_validity: number | null; last_uid: number; highest_modseq: string | null }
+      >('SELECT uid_validity, last_uid, highest_modseq FROM imap_state WHERE folder = ?')
       .get(folder);
     if (!r) return { uidValidity: null, lastUid: 0, highestModseq: null };
     return {
@@ -27,7 +28,10 @@ export class ImapStateRepo {
     };
   }
 
-  save(folder: string, s: { uidValidity: number | bigint | null; lastUid: number; highestModseq?: bigint | null }): void {
+  save(
+    folder: string,
+    s: { uidValidity: number | bigint | null; lastUid: number; highestModseq?: bigint | null },
+  ): void {
     this.db
       .prepare(
         `INSERT INTO imap_state (folder, uid_validity, last_uid, highest_modseq) VALUES (?, ?, ?, ?)

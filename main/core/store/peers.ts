@@ -37,7 +37,8 @@ export class PeerRepo {
 
   constructor(db: Database) {
     this.byAddr = db.prepare('SELECT * FROM peers WHERE addr = ?');
-    this.upsert = db.prepare(`INSERT INTO peers (addr, last_seen, autocrypt_timestamp, public_key, fingerprint,
+    this.upsert =
+      db.prepare(`INSERT INTO peers (addr, last_seen, autocrypt_timestamp, public_key, fingerprint,
         prefer_encrypt, gossip_timestamp, gossip_key, gossip_fingerprint, key_changed_at)
       VALUES (@addr, @lastSeen, @autocryptTimestamp, @publicKey, @fingerprint, @preferEncrypt,
         @gossipTimestamp, @gossipKey, @gossipFingerprint, @keyChangedAt)

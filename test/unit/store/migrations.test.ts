@@ -20,8 +20,21 @@ describe('migrations', () => {
   it('0001 creates the tables the pipelines use, with the dedupe and order indexes', () => {
     const db = new BetterSqlite3(':memory:');
     migrate(db, [migration0001]);
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    expect(tables).toEqual(['attachments', 'chat_members', 'chats', 'config', 'contacts', 'imap_state', 'messages', 'outbox', 'peers']);
+    const tables = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+      .pluck()
+      .all();
+    expect(tables).toEqual([
+      'attachments',
+      'chat_members',
+      'chats',
+      'config',
+      'contacts',
+      'imap_state',
+      'messages',
+      'outbox',
+      'peers',
+    ]);
     db.prepare("INSERT INTO contacts (addr) VALUES ('a@x')").run();
     db.prepare("INSERT INTO chats (kind, contact_id, created_at) VALUES ('single', 1, 0)").run();
     const insert = db.prepare(
@@ -29,7 +42,9 @@ describe('migrations', () => {
     );
     insert.run('m1@x');
     expect(() => insert.run('m1@x')).toThrow(/UNIQUE/);
-    const plan = db.prepare('EXPLAIN QUERY PLAN SELECT * FROM messages WHERE chat_id = 1 ORDER BY timestamp, id').all() as { detail: string }[];
+    const plan = db
+      .prepare('EXPLAIN QUERY PLAN SELECT * FROM messages WHERE chat_id = 1 ORDER BY timestamp, id')
+      .all() as { detail: string }[];
     expect(plan.map((p) => p.detail).join(' ')).toMatch(/messages_chat_order/);
     expect(db.pragma('user_version', { simple: true })).toBe(1);
   });
@@ -64,9 +79,18 @@ describe('migrations', () => {
   it('a migration that fails leaves the database as it was', () => {
     const db = new BetterSqlite3(':memory:');
     migrate(db, [migration0001]);
-    const broken = { version: 2, name: 'broken', up: (d: typeof db) => { d.exec('CREATE TABLE half (x)'); d.exec('SYNTAX ERROR'); } };
+    const broken = {
+      version: 2,
+      name: 'broken',
+      up: (d: typeof db) => {
+        d.exec('CREATE TABLE half (x)');
+        d.exec('SYNTAX ERROR');
+      },
+    };
     expect(() => migrate(db, [migration0001, broken])).toThrow();
     expect(db.pragma('user_version', { simple: true })).toBe(1);
-    expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'half'").pluck().get()).toBe(0);
+    expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'half'").pluck().get()).toBe(
+      0,
+    );
   });
 });
