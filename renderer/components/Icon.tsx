@@ -1,7 +1,7 @@
 /** The app's line icons, drawn here (24×24 grid). Always decorative: the control carries the name. */
 const paths = {
   lock: 'M7 10V7a5 5 0 0 1 10 0v3M5 10h14v11H5zM12 14v3',
-  unlock: 'M7 10V7a5 5 0 0 1 9.6-2M5 10h14v11H5zM12 14v3',
+  lockOff: 'M7 10V7a5 5 0 0 1 10 0v3M5 10h14v11H5zM3 4l18 18',
   check: 'M4 12.5l5 5L20 6.5',
   checks: 'M1.5 12.5l5 5L17 7M9.5 16l1.5 1.5L22 7',
   clock: 'M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18zM12 7v5l3.5 2',

@@ -141,7 +141,6 @@ export const de = {
     openImage: 'Bild {{name}} öffnen',
     imageLoading: 'Bild wird geladen',
     download: 'Herunterladen',
-    downloadFile: '{{name}} herunterladen ({{size}})',
   },
   composer: {
     label: 'Nachricht',

@@ -139,7 +139,6 @@ export const en = {
     openImage: 'Open image {{name}}',
     imageLoading: 'Loading image',
     download: 'Download',
-    downloadFile: 'Download {{name}} ({{size}})',
   },
   composer: {
     label: 'Message',

@@ -142,7 +142,6 @@ export const fr = {
     openImage: 'Ouvrir l’image {{name}}',
     imageLoading: 'Chargement de l’image',
     download: 'Télécharger',
-    downloadFile: 'Télécharger {{name}} ({{size}})',
   },
   composer: {
     label: 'Message',

@@ -34,5 +34,7 @@ export interface AccountContext {
   bus: EventBus;
   keys: OwnKeys;
   displayName(): string;
+  /** The status line sent as the signature of every message. */
+  status(): string;
   now(): number;
 }

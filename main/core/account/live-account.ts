@@ -82,6 +82,7 @@ export class LiveAccount {
       bus: env.bus,
       keys,
       displayName: () => this.config.displayName,
+      status: () => this.config.status,
       now: env.now,
     };
     this.outbox = new Outbox(this.ctx, composeOutgoing, judgeSendFailure);

@@ -32,14 +32,14 @@ export async function composeOutgoing(ctx: AccountContext, messageId: number): P
   }));
 
   // Keys for every recipient, Autocrypt key first.
-  const keys: PublicKey[] = [];
+  const keyed: { addr: string; key: PublicKey }[] = [];
   let allHaveKeys = true;
   let allMutual = true;
   for (const c of members) {
     const peer = ctx.peers.lookup(c.addr);
     const peerKeys = peer ? await ctx.keys.publicKeysOf(peer) : [];
     if (peerKeys.length === 0) allHaveKeys = false;
-    else keys.push(peerKeys[0]!);
+    else keyed.push({ addr: c.addr, key: peerKeys[0]! });
     if (!peer || peer.preferEncrypt !== 'mutual' || !peer.publicKey) allMutual = false;
   }
   const encrypt = chat.encrypted || (allHaveKeys && allMutual);
@@ -78,7 +78,7 @@ export async function composeOutgoing(ctx: AccountContext, messageId: number): P
     messageId: msg.rfc724Mid,
     inReplyTo: previous?.mid,
     references: previous ? [previous.mid] : undefined,
-    text: msg.text,
+    text: ctx.status() ? `${msg.text}\n\n-- \n${ctx.status()}` : msg.text,
     attachments,
     autocrypt,
   };
@@ -91,15 +91,13 @@ export async function composeOutgoing(ctx: AccountContext, messageId: number): P
     };
   }
   if (members.length > 1) {
-    out.gossip = keys.map((k, i) =>
-      formatGossipHeader({ addr: members[i]!.addr, keydata: keydataOf(k) }),
-    );
+    out.gossip = keyed.map((k) => formatGossipHeader({ addr: k.addr, keydata: keydataOf(k.key) }));
   }
   const outerDate = randomizedOuterDate(new Date(msg.timestamp));
   const inner = await composeInner(out, { protectedHeaders: true, outerDate });
   const armored = await encryptAndSign({
     data: inner,
-    encryptionKeys: [...keys, ctx.keys.public],
+    encryptionKeys: [...keyed.map((k) => k.key), ctx.keys.public],
     signingKey: ctx.keys.secret,
   });
   const raw = await composeEncryptedOuter({

@@ -46,6 +46,8 @@ interface Prepared {
   groupName: string | null;
   attachments: { filename: string; contentType: string; size: number; blob: string }[];
   mdnFor: string[] | null;
+  /** The sender's previous key fingerprint when this message announced a new one. */
+  keyChangedFrom: string | null;
 }
 
 const UNKNOWN_SENDER: MailAddress = { addr: 'unknown-sender@invalid', name: 'Unknown sender' };
@@ -199,6 +201,7 @@ async function prepare(
     groupName: parsed.chat.groupName ?? null,
     attachments,
     mdnFor: parsed.isMdn ? parsed.isMdn.originalMessageIds : null,
+    keyChangedFrom: ac?.changedFrom ?? null,
   };
 }
 
@@ -229,6 +232,7 @@ function placeholder(
     groupName: null,
     attachments: [],
     mdnFor: null,
+    keyChangedFrom: null,
   };
 }
 
@@ -300,6 +304,27 @@ function store(ctx: AccountContext, p: Prepared, events: CoreEvent[]): void {
     }
   }
   if (p.encryption === 'encrypted') ctx.chats.markEncrypted(chatId);
+  if (p.keyChangedFrom) {
+    // Never silent: the chat says the key changed before showing what came with the new key.
+    const sys = ctx.messages.insert({
+      chatId,
+      fromId: contact.id,
+      outgoing: false,
+      kind: 'system',
+      text: `The encryption key of ${p.from.addr} changed. If you did not expect this, check with ${p.from.name || p.from.addr} in person.`,
+      timestamp: p.timestamp,
+      receivedAt: p.receivedAt,
+      state: 'seen',
+      encryption: 'none',
+      rfc724Mid: `key-change-${p.mid}`,
+    });
+    events.push({
+      type: 'messageAdded',
+      accountId: ctx.id,
+      message: ctx.messages.get(sys),
+      notify: false,
+    });
+  }
   const muted = ctx.chats.flags(chatId).muted;
   insertAndAnnounce(ctx, p, chatId, contact.id, false, events, !muted);
   if (isNewChat) events.push({ type: 'contactChanged', accountId: ctx.id, contactId: contact.id });

@@ -24,12 +24,12 @@ export function AccountRail() {
               <button
                 type="button"
                 className="account-button"
-                aria-label={label}
                 title={`${name}\n${account.addr}`}
                 aria-current={account.id === selectedId ? 'true' : undefined}
                 onClick={() => app.selectAccount(account.id)}
               >
                 <Avatar name={name} seed={account.addr} image={account.avatar} size={40} />
+                <span className="sr-only">{label}</span>
                 {unread > 0 && (
                   <span className="badge account-badge" aria-hidden="true">
                     {unread > 99 ? '99+' : unread}

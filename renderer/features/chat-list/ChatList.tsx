@@ -125,6 +125,7 @@ export function ChatList({
                 index={item.index}
                 selected={row.chat.id === selectedChatId}
                 tabbable={item.index === tabbable}
+                showRequestMark={filtered}
                 onOpen={() => {
                   setFocusIndex(item.index);
                   app.openChat(accountId, row.chat.id);

@@ -12,6 +12,7 @@ export function ChatListItem({
   index,
   selected,
   tabbable,
+  showRequestMark,
   onOpen,
   onKeyDown,
   onFocus,
@@ -20,6 +21,8 @@ export function ChatListItem({
   index: number;
   selected: boolean;
   tabbable: boolean;
+  /** Outside the requests section (a search result), a request says so itself. */
+  showRequestMark: boolean;
   onOpen: () => void;
   onKeyDown: (e: KeyboardEvent<HTMLElement>) => void;
   onFocus: () => void;
@@ -54,7 +57,7 @@ export function ChatListItem({
             </span>
           ) : (
             <span className="mark mark-plain" title={t('encryption.chatNotEncrypted')}>
-              <Icon name="unlock" size={14} />
+              <Icon name="lockOff" size={14} />
               <span className="sr-only">{t('encryption.chatNotEncrypted')}</span>
             </span>
           )}
@@ -78,7 +81,7 @@ export function ChatListItem({
               {preview}
             </span>
           )}
-          {chat.isRequest && <span className="request-pill">{t('chatList.requestMark')}</span>}
+          {chat.isRequest && showRequestMark && <span className="request-pill">{t('chatList.requestMark')}</span>}
           {chat.unreadCount > 0 && (
             <span className={`badge ${chat.muted ? 'badge-muted' : ''}`}>
               {chat.unreadCount > 999 ? '999+' : chat.unreadCount}

@@ -57,13 +57,14 @@ export function ChatListPane({ account }: { account: Account }) {
           type="button"
           className="profile-button"
           onClick={() => app.openDialog({ kind: 'settings' })}
-          aria-label={t('settings.openFor', { name })}
+          title={t('settings.openFor', { name })}
         >
           <Avatar name={name} seed={account.addr} image={account.avatar} size={36} />
           <span className="profile-text">
             <span className="profile-name">{name}</span>
             <span className="profile-addr">{account.addr}</span>
           </span>
+          <span className="sr-only">{t('settings.open')}</span>
         </button>
         <button
           type="button"

@@ -63,12 +63,10 @@ function FileAttachment({ accountId, attachment }: { accountId: number; attachme
       type="button"
       className="file-chip"
       onClick={() => void download()}
-      aria-label={t('message.downloadFile', {
-        name: attachment.filename,
-        size: formatSize(attachment.size),
-      })}
+      title={t('message.download')}
     >
       <Icon name="file" size={22} />
+      <span className="sr-only">{t('message.download')}</span>
       <span className="file-chip-text">
         <span className="file-chip-name">{attachment.filename}</span>
         <span className="file-chip-size">{formatSize(attachment.size)}</span>

@@ -112,7 +112,7 @@ export function ChatView({ account, chat }: { account: Account; chat: ChatSummar
           type="button"
           className="chat-header-main"
           onClick={openContact}
-          aria-label={t('chat.openContact', { name: chat.name })}
+          title={t('chat.openContact', { name: chat.name })}
         >
           <Avatar name={chat.name} seed={chat.addr ?? chat.name} size={40} />
           <span className="chat-header-text">
@@ -122,7 +122,7 @@ export function ChatView({ account, chat }: { account: Account; chat: ChatSummar
               data-encrypted={chat.encrypted}
             >
               <Icon
-                name={chat.verified ? 'shield' : chat.encrypted ? 'lock' : 'unlock'}
+                name={chat.verified ? 'shield' : chat.encrypted ? 'lock' : 'lockOff'}
                 size={14}
               />
               <span className="chat-encryption-status">{status}</span>
@@ -131,6 +131,7 @@ export function ChatView({ account, chat }: { account: Account; chat: ChatSummar
               )}
             </span>
           </span>
+          <span className="sr-only">{t('chat.details')}</span>
         </button>
         <button
           type="button"

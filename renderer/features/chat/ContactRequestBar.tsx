@@ -22,7 +22,11 @@ export function ContactRequestBar({ accountId, chat }: { accountId: number; chat
   };
   return (
     <section className="request-bar" aria-label={t('request.label')}>
-      <p>{t('request.explain', { name: chat.addr ?? chat.name })}</p>
+      <p>
+        {t('request.explain', {
+          name: chat.addr && chat.addr !== chat.name ? `${chat.name} (${chat.addr})` : chat.name,
+        })}
+      </p>
       {error && (
         <p className="error-text" role="alert">
           {error}

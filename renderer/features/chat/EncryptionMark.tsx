@@ -19,7 +19,7 @@ export function EncryptionMark({ encryption }: { encryption: Encryption }) {
   }
   return (
     <span className={`mark enc-${encryption}`} title={label} data-encryption={encryption}>
-      <Icon name={encryption === 'none' ? 'unlock' : 'lock'} size={13} />
+      <Icon name={encryption === 'none' ? 'lockOff' : 'lock'} size={13} />
       <span className="sr-only">{label}</span>
     </span>
   );

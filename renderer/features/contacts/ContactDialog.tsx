@@ -128,7 +128,7 @@ export function ContactDialog({ account, chat }: { account: Account; chat: ChatS
           <h3 id="contact-encryption">{t('contact.encryption')}</h3>
           <p className={`verification ${contact?.verified ? 'is-verified' : ''}`}>
             <Icon
-              name={contact?.verified ? 'shield' : contact?.fingerprint ? 'lock' : 'unlock'}
+              name={contact?.verified ? 'shield' : contact?.fingerprint ? 'lock' : 'lockOff'}
               size={16}
             />
             {verification}
