@@ -14,6 +14,7 @@ import { CORE_VERSION, deleteAccountFiles } from './core.ts';
 import { generateAccountKey } from './crypto/keys.ts';
 import { discoverSettings } from './account/discovery.ts';
 import { checkImapLogin, checkSmtpLogin } from './account/login-check.ts';
+import { parseServerSettings } from './account/server-settings.ts';
 import { newMessageId } from './mime/compose.ts';
 
 export interface CoreContext {
@@ -121,6 +122,8 @@ export const handlers: Handlers = {
   },
   async addAccountManual(c, i) {
     assertNew(c, i.addr);
+    // Normalizes host names and refuses unencrypted connections to anything but loopback.
+    const settings = parseServerSettings(i.settings);
     const security = {
       trustedCertificates: c.env.trustedCertificates,
       acceptInvalidCertificates: i.settings.acceptInvalidCertificates,
@@ -131,15 +134,15 @@ export const handlers: Handlers = {
       step: 'imap-login',
       detail: i.settings.imap.host,
     });
-    await checkImapLogin(i.settings.imap, i.password, security);
+    await checkImapLogin(settings.imap, i.password, security);
     c.bus.emit({
       type: 'accountSetupProgress',
       addr: i.addr,
       step: 'smtp-login',
       detail: i.settings.smtp.host,
     });
-    await checkSmtpLogin(i.settings.smtp, i.smtpPassword ?? i.password, security);
-    return createAccount(c, i, i.settings);
+    await checkSmtpLogin(settings.smtp, i.smtpPassword ?? i.password, security);
+    return createAccount(c, i, settings);
   },
   async removeAccount(c, i) {
     const a = account(c, i.accountId);

@@ -25,7 +25,10 @@ function tell(message: CoreToMain): void {
 /** A SecretStore whose every call is answered by the main process. */
 class MainProcessSecrets implements SecretStore {
   private nextId = 1;
-  private readonly pending = new Map<number, (r: { value: string | null; error?: string }) => void>();
+  private readonly pending = new Map<
+    number,
+    (r: { value: string | null; error?: string }) => void
+  >();
 
   settle(requestId: number, result: { value: string | null; error?: string }): void {
     this.pending.get(requestId)?.(result);

@@ -3,6 +3,7 @@
  * (JSON-RPC from the renderer does not pass here: it has its own MessagePort per page).
  */
 import { z } from 'zod';
+import type { SecretStore } from '../core/store/secrets.ts';
 
 /** The largest JSON-RPC request a page may send, as on the web host's WebSocket. */
 export const MAX_REQUEST_BYTES = 40 * 1024 * 1024;
@@ -42,3 +43,20 @@ export const CoreToMain = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stopped') }),
 ]);
 export type CoreToMain = z.infer<typeof CoreToMain>;
+
+/** What a secret store answers to one request of the core (the main process's side). */
+export async function answerSecretRequest(
+  secrets: SecretStore,
+  request: Extract<CoreToMain, { type: 'secretRequest' }>,
+): Promise<Extract<MainToCore, { type: 'secretResult' }>> {
+  const { requestId, op, name } = request;
+  try {
+    if (op === 'get') return { type: 'secretResult', requestId, value: await secrets.get(name) };
+    if (op === 'set') await secrets.set(name, request.value ?? '');
+    else await secrets.delete(name);
+    return { type: 'secretResult', requestId, value: null };
+  } catch (e) {
+    const error = e instanceof Error ? e.message : 'The secret store failed.';
+    return { type: 'secretResult', requestId, value: null, error };
+  }
+}

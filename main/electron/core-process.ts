@@ -6,7 +6,7 @@
 import { MessageChannelMain, utilityProcess } from 'electron';
 import type { MessagePortMain, UtilityProcess, WebContents } from 'electron';
 import type { SecretStore } from '../core/store/secrets.ts';
-import { CoreToMain } from './core-messages.ts';
+import { CoreToMain, answerSecretRequest } from './core-messages.ts';
 import type { MainToCore } from './core-messages.ts';
 import { channels } from './ipc-channels.ts';
 
@@ -66,7 +66,9 @@ export function startCoreProcess(opts: CoreProcessOptions): CoreProcess {
     const now = Date.now();
     while (restarts.length > 0 && (restarts[0] ?? now) < now - 60_000) restarts.shift();
     if (restarts.length >= MAX_RESTARTS_PER_MINUTE) {
-      opts.onFatal(`The Estafette core stopped unexpectedly several times (last exit code ${code}).`);
+      opts.onFatal(
+        `The Estafette core stopped unexpectedly several times (last exit code ${code}).`,
+      );
       return;
     }
     restarts.push(now);
@@ -82,21 +84,9 @@ export function startCoreProcess(opts: CoreProcessOptions): CoreProcess {
       stopping = true;
       opts.onFatal(m.sentence);
     } else if (m.type === 'secretRequest') {
-      let result: { value: string | null; error?: string };
-      try {
-        if (m.op === 'get') result = { value: await opts.secrets.get(m.name) };
-        else if (m.op === 'set') {
-          await opts.secrets.set(m.name, m.value ?? '');
-          result = { value: null };
-        } else {
-          await opts.secrets.delete(m.name);
-          result = { value: null };
-        }
-      } catch (e) {
-        result = { value: null, error: e instanceof Error ? e.message : 'The secret store failed.' };
-      }
+      const answer = await answerSecretRequest(opts.secrets, m);
       // Only the process that asked gets the answer; a restarted core asks again.
-      if (proc === child) post({ type: 'secretResult', requestId: m.requestId, ...result });
+      if (proc === child) post(answer);
     }
   }
 

@@ -3,14 +3,19 @@
  * invitation) and `mailto:`. The main process only checks their shape; the renderer acts on them.
  */
 
-const DEEP_LINK = /^(openpgp4fpr|mailto):[^\s\u0000-\u001f\u007f]{1,4000}$/i;
+const DEEP_LINK = /^(openpgp4fpr|mailto):\S{1,4000}$/i;
 
 /** Schemes the app registers with the operating system. */
 export const DEEP_LINK_SCHEMES = ['openpgp4fpr', 'mailto'] as const;
 
 /** Whether a string is a deep link the app accepts. */
 export function isDeepLink(candidate: unknown): candidate is string {
-  return typeof candidate === 'string' && DEEP_LINK.test(candidate);
+  if (typeof candidate !== 'string' || !DEEP_LINK.test(candidate)) return false;
+  for (let i = 0; i < candidate.length; i++) {
+    const c = candidate.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return false;
+  }
+  return true;
 }
 
 /** The deep link among command-line arguments (Windows and Linux pass it there), if any. */

@@ -42,6 +42,8 @@ async function confirm(link: ExternalLink, parent: BrowserWindow | null): Promis
     detail: `${shown}\n\nYou have not opened links to this site from Estafette before.`,
   };
   const { response } =
-    parent === null ? await dialog.showMessageBox(options) : await dialog.showMessageBox(parent, options);
+    parent === null
+      ? await dialog.showMessageBox(options)
+      : await dialog.showMessageBox(parent, options);
   return response === 0;
 }

@@ -21,7 +21,10 @@ export interface ExternalLink {
 /** Parse a link from the renderer; null when it may not leave the app. */
 export function parseExternalLink(raw: unknown): ExternalLink | null {
   if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_LINK_LENGTH) return null;
-  if (/[\u0000-\u001f\u007f]/.test(raw)) return null;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return null;
+  }
   let url: URL;
   try {
     url = new URL(raw);

@@ -45,7 +45,9 @@ export function buildAppMenu(opts: { dev: boolean }): Menu {
       ],
     },
     { role: 'windowMenu' },
-    ...(mac ? [] : [{ role: 'help', submenu: [{ role: 'about' }] } satisfies MenuItemConstructorOptions]),
+    ...(mac
+      ? []
+      : [{ role: 'help', submenu: [{ role: 'about' }] } satisfies MenuItemConstructorOptions]),
   ];
   return Menu.buildFromTemplate(template);
 }

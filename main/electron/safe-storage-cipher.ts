@@ -8,7 +8,9 @@ export function safeStorageCipher(): StringCipher {
     async available() {
       if (!(await safeStorage.isAsyncEncryptionAvailable())) return false;
       // basic_text encrypts with a key hard-coded in Chromium: no better than an owner-only file.
-      return process.platform !== 'linux' || safeStorage.getSelectedStorageBackend() !== 'basic_text';
+      return (
+        process.platform !== 'linux' || safeStorage.getSelectedStorageBackend() !== 'basic_text'
+      );
     },
     encrypt: (plain) => safeStorage.encryptStringAsync(plain),
     async decrypt(data) {

@@ -61,7 +61,8 @@ export async function createMainWindow(opts: MainWindowOptions): Promise<Browser
     clearTimeout(timer);
     timer = setTimeout(remember, 500);
   };
-  for (const e of ['resize', 'move', 'maximize', 'unmaximize'] as const) win.on(e as 'resize', later);
+  for (const e of ['resize', 'move', 'maximize', 'unmaximize'] as const)
+    win.on(e as 'resize', later);
   win.on('close', remember);
 
   let crashes = 0;

@@ -19,13 +19,13 @@ export interface AccessPolicy {
 }
 
 export type Verdict =
-  | { ok: true; tokenFromQuery: boolean }
-  | { ok: false; status: 401 | 403; text: string };
+  { ok: true; tokenFromQuery: boolean } | { ok: false; status: 401 | 403; text: string };
 
 /** The `host:port` names under which a server bound to `bind` on `port` is reached. */
 export function hostsFor(bind: string, port: number): Set<string> {
   const hosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
-  if (!isWildcard(bind)) hosts.add(`${isIP(bind) === 6 ? `[${bind}]` : bind.toLowerCase()}:${port}`);
+  if (!isWildcard(bind))
+    hosts.add(`${isIP(bind) === 6 ? `[${bind}]` : bind.toLowerCase()}:${port}`);
   return hosts;
 }
 
@@ -44,15 +44,23 @@ export function isLoopback(bind: string): boolean {
 export function checkRequest(req: IncomingMessage, policy: AccessPolicy): Verdict {
   const host = (req.headers.host ?? '').toLowerCase();
   if (!isOurHost(host, policy)) {
-    return { ok: false, status: 403, text: 'Estafette refuses this request: unexpected Host header.' };
+    return {
+      ok: false,
+      status: 403,
+      text: 'Estafette refuses this request: unexpected Host header.',
+    };
   }
   const origin = req.headers.origin;
   if (origin !== undefined && !isOurOrigin(origin, policy)) {
     return { ok: false, status: 403, text: 'Estafette refuses requests from other web pages.' };
   }
   const query = tokenFromQuery(req.url ?? '/');
-  if (query !== null && tokenMatches(query, policy.token)) return { ok: true, tokenFromQuery: true };
-  const presented = [tokenFromCookie(req.headers.cookie), tokenFromBearer(req.headers.authorization)];
+  if (query !== null && tokenMatches(query, policy.token))
+    return { ok: true, tokenFromQuery: true };
+  const presented = [
+    tokenFromCookie(req.headers.cookie),
+    tokenFromBearer(req.headers.authorization),
+  ];
   if (presented.some((t) => t !== null && tokenMatches(t, policy.token))) {
     return { ok: true, tokenFromQuery: false };
   }

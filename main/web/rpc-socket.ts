@@ -65,9 +65,15 @@ export function createRpcSockets(core: Core): RpcSockets {
     close: async () => {
       clearInterval(ping);
       unsubscribe();
-      for (const socket of server.clients) socket.close(1001, 'Estafette is shutting down.');
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const open = [...server.clients];
+      for (const socket of open) socket.close(1001, 'Estafette is shutting down.');
+      // Give the close frames a moment to leave before cutting whatever still hangs on.
+      await Promise.race([
+        Promise.all(open.map((s) => new Promise((resolve) => s.once('close', resolve)))),
+        new Promise((resolve) => setTimeout(resolve, 1000).unref()),
+      ]);
       for (const socket of server.clients) socket.terminate();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

@@ -18,13 +18,7 @@ import type { Core, CoreOptions } from '../core/core.ts';
 import { contentSecurityPolicy } from './content-security-policy.ts';
 import { contentTypeFor } from './content-types.ts';
 import { resolveRendererFile } from './renderer-files.ts';
-import {
-  TOKEN_COOKIE,
-  checkRequest,
-  hostsFor,
-  isLoopback,
-  isWildcard,
-} from './request-guard.ts';
+import { TOKEN_COOKIE, checkRequest, hostsFor, isLoopback, isWildcard } from './request-guard.ts';
 import type { AccessPolicy } from './request-guard.ts';
 import { createRpcSockets } from './rpc-socket.ts';
 
@@ -59,7 +53,9 @@ const BASE = 'http://estafette.invalid';
 export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const bind = opts.bind ?? '127.0.0.1';
   if (!isLoopback(bind) && opts.allowRemote !== true) {
-    throw new Error(`Refusing to listen on ${bind}: only loopback addresses unless remote access is allowed.`);
+    throw new Error(
+      `Refusing to listen on ${bind}: only loopback addresses unless remote access is allowed.`,
+    );
   }
   const rendererDir = path.resolve(opts.rendererDir ?? defaultRendererDir());
   const token = randomBytes(32).toString('base64url');
@@ -150,7 +146,12 @@ async function serveHttp(
   if (!verdict.ok) return plain(res, verdict.status, verdict.text, host);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD');
-    return plain(res, 405, 'Only GET and HEAD are served here; the API is a WebSocket at /rpc.', host);
+    return plain(
+      res,
+      405,
+      'Only GET and HEAD are served here; the API is a WebSocket at /rpc.',
+      host,
+    );
   }
   const url = parseUrl(req.url);
   if (url === null) return plain(res, 400, 'This address is not understood.', host);

@@ -220,6 +220,19 @@ export class AppActions {
     this.store.update((s) => withoutChat(s, accountId, chatId));
   }
 
+  /** Keeps the unsent text of a chat, in the core and in the chat's summary here. */
+  async saveDraft(accountId: number, chatId: number, text: string): Promise<void> {
+    this.store.update((s) => {
+      const chat = s.chats[accountId]?.find((c) => c.id === chatId);
+      return chat && chat.draft !== text ? withChat(s, accountId, { ...chat, draft: text }) : s;
+    });
+    try {
+      await this.runtime.call('setDraft', { accountId, chatId, text });
+    } catch (e) {
+      this.toast(errorSentence(e));
+    }
+  }
+
   async setMuted(accountId: number, chatId: number, muted: boolean): Promise<void> {
     const chat = await this.runtime.call('setChatMuted', { accountId, chatId, muted });
     this.store.update((s) => withChat(s, accountId, chat));

@@ -116,7 +116,6 @@ export function scriptedCore(options: ScriptedCoreOptions) {
     const total = chat.bulk ?? 0;
     const outgoing = index % 3 === 0;
     const peer = chat.summary.contactIds[0] ?? 0;
-    const lengths = ['Ok', 'Sounds good, see you then.', 'Message number'];
     const long = index % 7 === 0 ? ' This one is longer, so that rows have different heights and the list has to measure them as they come into view.' : '';
     return {
       id: 10_000_000 + index,
@@ -124,7 +123,7 @@ export function scriptedCore(options: ScriptedCoreOptions) {
       fromId: outgoing ? 1 : peer,
       outgoing,
       kind: 'text',
-      text: `${lengths[index % 3]} ${index + 1}.${long}`,
+      text: `Message ${index + 1}.${index % 3 === 1 ? ' Sounds good, see you then.' : ''}${long}`,
       quotedText: null,
       subject: null,
       attachments: [],

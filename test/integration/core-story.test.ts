@@ -213,8 +213,12 @@ describe('alice and bob', () => {
 
     // What the server stores of an encrypted message reveals none of its content or metadata.
     const files = await ms.mailbox(bob.user.address);
+    // Only the trace lines the server adds on delivery (Return-Path, Delivered-To, Received)
+    // name the mailbox: the server knows its own envelope. Everything Estafette wrote must not.
+    const withoutTrace = (r: string) =>
+      r.replace(/^(Return-Path|Delivered-To|X-Original-To|Received):.*(\r?\n[ \t].*)*\r?\n/gim, '');
     const encrypted = files
-      .map((f) => f.raw.toString('latin1'))
+      .map((f) => withoutTrace(f.raw.toString('latin1')))
       .filter((r) => r.includes('multipart/encrypted'));
     expect(encrypted.length).toBeGreaterThanOrEqual(2);
     for (const r of encrypted) {
@@ -262,7 +266,8 @@ describe('alice and bob', () => {
 describe('nothing lost, nothing twice', () => {
   it('a core killed mid-sync and restarted has every message exactly once', async () => {
     const bob = await ms.addUser(`bob-${Date.now().toString(36)}`);
-    const n = 300;
+    // More than two fetch batches (200 each), so the kill lands while later batches are pending.
+    const n = 500;
     for (let i = 0; i < n; i++) {
       await ms.inject(
         `From: Sender <sender@${ms.info.domain}>\r\nTo: ${bob.address}\r\nSubject: n${i}\r\nMessage-ID: <kill-${i}-${bob.address}>\r\nDate: ${new Date().toUTCString()}\r\n\r\nmessage number ${i}\r\n`,
@@ -288,7 +293,7 @@ describe('nothing lost, nothing twice', () => {
     await new Promise<void>((resolve, reject) => {
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
         added += (chunk.match(/"added"/g) ?? []).length;
-        if (added >= 50) resolve();
+        if (added >= 1) resolve();
       });
       child.on('exit', () => reject(new Error('the core exited before the test killed it')));
     });

@@ -1,9 +1,11 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { ImapFlow } from 'imapflow';
 import { mailServer } from '../mailserver/index.ts';
 import { ImapSync } from '../../main/core/transport/imap-sync.ts';
 import type {
   Connectivity,
   FetchedMessage,
+  FlagChange,
   ImapSyncOptions,
   SyncState,
   Watermark,
@@ -219,6 +221,46 @@ describe('receiving over IMAP', () => {
     expect(store.messages.map(numberOf)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     expect(new Set(store.messages.map((m) => m.uid)).size).toBe(12);
     expect(calls).toBeGreaterThan(store.batches.length);
+  });
+
+  it('a message marked seen on another device is reported through onFlagsChanged', async () => {
+    const alice = await ms.addUser();
+    await injectMany(alice.address, 1, 3);
+    const store = memoryStore();
+    const changes: FlagChange[][] = [];
+    startSync(alice, store, {
+      onFlagsChanged: async (batch, watermark) => {
+        changes.push(batch);
+        store.state = { ...watermark };
+      },
+    });
+    await until(() => store.messages.length === 3, 'three messages');
+    const trackedFrom = store.state.highestModseq;
+    expect(typeof trackedFrom).toBe('bigint');
+
+    // Another client (a phone, say) reads message 2.
+    const other = new ImapFlow({
+      host: info.host,
+      port: info.ports.imaps,
+      secure: true,
+      auth: { user: alice.address, pass: alice.password },
+      tls: { ca: [info.caCertPem] },
+      logger: false,
+    });
+    other.on('error', () => {});
+    await other.connect();
+    try {
+      await other.mailboxOpen('INBOX');
+      const uid = store.messages[1]?.uid ?? 0;
+      await other.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true });
+      await until(
+        () => changes.flat().some((c) => c.uid === uid && c.flags.includes('\\Seen')),
+        'the \\Seen flag',
+      );
+    } finally {
+      await other.logout();
+    }
+    expect(store.state.highestModseq).toBeGreaterThan(trackedFrom as bigint);
   });
 
   it('a wrong password is reported as auth_failed, not as a crash', async () => {

@@ -23,6 +23,7 @@ import {
   rename,
   rm,
   stat,
+  utimes,
   writeFile,
 } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
@@ -32,7 +33,6 @@ import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
 
 const execFileAsync = promisify(execFile);
-const T0 = Date.now(); const tr = (m: string) => process.env.DEBUG_HALT && console.error(Date.now() - T0, m);
 
 /** Everything a client needs to reach the server; plain data, passed from globalSetup to workers. */
 export interface MailServerInfo {
@@ -123,9 +123,7 @@ export async function startMailServer(
   const dir = await mkdtemp(join(options.parentDir ?? tmpdir(), DIR_PREFIX));
   const ownerPid = options.ownerPid === undefined ? process.pid : options.ownerPid;
   try {
-    tr('mkdtemp');
     const accounts = await lookUpAccounts();
-    tr('accounts');
     await prepareDirectory(dir, domain, accounts);
     // Random ports can lose a race with another process between the check and the daemons'
     // bind: then pick new ones. Pinned ports get one attempt.
@@ -152,12 +150,22 @@ export async function startMailServer(
       info: server.info,
       async teardown(teardownOptions = {}) {
         await halt(dir);
-        if (!teardownOptions.keep) await rm(dir, { recursive: true, force: true });
+        if (!teardownOptions.keep) {
+          await rm(dir, { recursive: true, force: true });
+          return;
+        }
+        // A kept directory is for a human to look at: the next start must not reap it.
+        const state = JSON.parse(await readFile(join(dir, 'server.json'), 'utf8')) as ServerState;
+        await writeFile(
+          join(dir, 'server.json'),
+          JSON.stringify({ ...state, ownerPid: null, ownerStart: null }, null, 2) + '\n',
+        );
       },
     };
   } catch (error) {
     await halt(dir).catch(() => undefined);
-    if (!process.env.ESTAFETTE_KEEP_MAILSERVER) await rm(dir, { recursive: true, force: true });
+    if (process.env.ESTAFETTE_KEEP_MAILSERVER !== '1')
+      await rm(dir, { recursive: true, force: true });
     throw error;
   }
 }
@@ -231,12 +239,14 @@ async function lookUpAccounts(): Promise<Accounts> {
   const group = await getent('group', ['vmail', 'dovecot', 'postdrop']);
   const user = (name: string) => {
     const fields = passwd.get(name);
-    if (!fields) throw new Error(`mailserver: user ${name} is missing; run test/mailserver/install.sh`);
+    if (!fields)
+      throw new Error(`mailserver: user ${name} is missing; run test/mailserver/install.sh`);
     return { uid: Number(fields[2]), gid: Number(fields[3]) };
   };
   const gid = (name: string) => {
     const fields = group.get(name);
-    if (!fields) throw new Error(`mailserver: group ${name} is missing; run test/mailserver/install.sh`);
+    if (!fields)
+      throw new Error(`mailserver: group ${name} is missing; run test/mailserver/install.sh`);
     return Number(fields[2]);
   };
   return {
@@ -302,9 +312,7 @@ async function prepareDirectory(dir: string, domain: string, accounts: Accounts)
   await mkdirOwned(join(queue, 'public'), 0o710, postfix.uid, accounts.postdropGid);
   await mkdirOwned(join(dir, 'postfix', 'data'), 0o700, postfix.uid, postfix.gid);
 
-  tr('dirs');
   await makeCertificates(join(dir, 'tls'), domain);
-  tr('certs');
 }
 
 async function mkdirOwned(path: string, mode: number, uid: number, gid: number): Promise<void> {
@@ -363,7 +371,8 @@ async function randomFreePorts(): Promise<MailServerInfo['ports']> {
   const ports = { ...STANDARD_PORTS };
   for (const name of Object.keys(ports) as PortName[]) {
     for (;;) {
-      const port = RANDOM_PORT_MIN + Math.floor(Math.random() * (RANDOM_PORT_MAX - RANDOM_PORT_MIN));
+      const port =
+        RANDOM_PORT_MIN + Math.floor(Math.random() * (RANDOM_PORT_MAX - RANDOM_PORT_MIN));
       if (!chosen.has(port) && (await portIsFree(port))) {
         chosen.add(port);
         ports[name] = port;
@@ -388,6 +397,12 @@ async function writeConfiguration(dir: string, info: ServerState['info']): Promi
   await writeFile(join(dir, 'dovecot', 'dovecot.conf'), dovecotConfig(dir, info));
   await writeFile(join(dir, 'postfix', 'main.cf'), postfixMainConfig(dir, info));
   await writeFile(join(dir, 'postfix', 'master.cf'), postfixMasterConfig(dir, info));
+  // Postfix refuses to read a file modified in the current second (it might be half written)
+  // and polls every 0.3 s until the clock moves on: date them back to start at once.
+  const past = new Date(Date.now() - 60_000);
+  for (const name of ['main.cf', 'master.cf']) {
+    await utimes(join(dir, 'postfix', name), past, past);
+  }
   const policy = join(dir, 'postfix', 'recipient-policy.sh');
   await writeFile(policy, recipientPolicyScript(dir, info.domain), { mode: 0o755 });
 }
@@ -490,14 +505,14 @@ service pop3-login {
   }
 }
 service lmtp {
-  unix_listener ${join(run, 'lmtp-postfix')} {
+  unix_listener lmtp-postfix {
     mode = 0600
     user = postfix
     group = postfix
   }
 }
 service auth {
-  unix_listener ${join(run, 'auth-postfix')} {
+  unix_listener auth-postfix {
     mode = 0600
     user = postfix
     group = postfix
@@ -659,7 +674,6 @@ async function launch(dir: string): Promise<void> {
     runDaemon(dir, 'postfix', POSTFIX_MASTER, ['-c', join(dir, 'postfix'), '-w']),
     runDaemon(dir, 'dovecot', DOVECOT, ['-c', join(dir, 'dovecot', 'dovecot.conf')]),
   ]);
-  tr('daemons');
   await Promise.all([
     waitForGreeting(info.ports.imap, '* OK'),
     waitForGreeting(info.ports.inject, '220 '),
@@ -667,7 +681,6 @@ async function launch(dir: string): Promise<void> {
     waitForGreeting(info.ports.imaps, null),
     waitForGreeting(info.ports.smtps, null),
   ]);
-  tr('greetings');
 }
 
 // Both commands fork the real daemon and exit once it is listening (or has failed).
@@ -679,7 +692,6 @@ function runDaemon(dir: string, name: string, command: string, args: string[]): 
     closeSync(fd);
     child.once('error', reject);
     child.once('exit', (code) => {
-      tr(name + ' exited');
       if (code === 0) {
         resolve();
         return;
@@ -726,12 +738,17 @@ async function halt(dir: string): Promise<void> {
   const members = await sessionMembers(masters);
   // SIGTERM is what `postfix stop` and `doveadm stop` send; both masters then end their children.
   for (const pid of masters) signal(pid, 'SIGTERM');
-  const deadline = Date.now() + 10_000;
+  const started = Date.now();
+  const deadline = started + 10_000;
   let nudged = false;
   while (members.some(isAlive)) {
-    if (!nudged && Date.now() > deadline - 10_000 + 50) {
+    // Dovecot's master asks its last helpers (log, anvil, config) to quit, then sleeps a full
+    // second before looking again; ending them ourselves cuts that second off every stop.
+    if (!nudged && Date.now() > started + 50) {
       nudged = true;
-      for (const member of members.filter(isAlive)) if (!masters.includes(member.pid)) signal(member.pid, 'SIGTERM');
+      for (const member of members.filter(isAlive)) {
+        if (!masters.includes(member.pid)) signal(member.pid, 'SIGTERM');
+      }
     }
     if (Date.now() > deadline) {
       for (const member of members.filter(isAlive)) signal(member.pid, 'SIGKILL');
@@ -739,14 +756,14 @@ async function halt(dir: string): Promise<void> {
       break;
     }
     await sleep(15);
-    if (process.env.DEBUG_HALT) console.error(Date.now() - deadline + 10_000, members.filter(isAlive).map((m) => m.pid + ':' + readFileSyncSafe(`/proc/${m.pid}/comm`)?.trim()).join(' '));
   }
   const info = await readInfo(dir).catch(() => null);
   if (!info) return;
   for (const port of Object.values(info.ports)) {
     const portDeadline = Date.now() + 5_000;
     while (!(await portIsFree(port))) {
-      if (Date.now() > portDeadline) throw new Error(`mailserver: port ${port} still busy after stop`);
+      if (Date.now() > portDeadline)
+        throw new Error(`mailserver: port ${port} still busy after stop`);
       await sleep(20);
     }
   }
@@ -757,7 +774,9 @@ interface ProcessRef {
   start: string;
 }
 
-async function masterPids(dir: string): Promise<{ postfix: number | null; dovecot: number | null }> {
+async function masterPids(
+  dir: string,
+): Promise<{ postfix: number | null; dovecot: number | null }> {
   const read = async (file: string, expectedName: string) => {
     const text = await readFile(file, 'utf8').catch(() => '');
     const pid = Number.parseInt(text.trim(), 10);
@@ -862,8 +881,10 @@ async function addUser(info: MailServerInfo, localPart?: string): Promise<TestUs
 
 function randomLocalPart(): string {
   const name = NAMES[Math.floor(Math.random() * NAMES.length)] ?? 'user';
-  const suffix = Array.from(randomBytes(5), (byte) => 'abcdefghijkmnpqrstuvwxyz23456789'[byte % 32])
-    .join('');
+  const suffix = Array.from(
+    randomBytes(5),
+    (byte) => 'abcdefghijkmnpqrstuvwxyz23456789'[byte % 32],
+  ).join('');
   return `${name}-${suffix}`;
 }
 

@@ -37,4 +37,6 @@ export interface AccountContext {
   /** The status line sent as the signature of every message. */
   status(): string;
   now(): number;
+  /** Wake the outbox after a transaction queued mail in it (SecureJoin replies, group changes). */
+  kickOutbox(): void;
 }

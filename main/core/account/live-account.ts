@@ -84,6 +84,7 @@ export class LiveAccount {
       displayName: () => this.config.displayName,
       status: () => this.config.status,
       now: env.now,
+      kickOutbox: () => this.outbox.kick(),
     };
     this.outbox = new Outbox(this.ctx, composeOutgoing, judgeSendFailure);
   }

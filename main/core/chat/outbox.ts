@@ -17,11 +17,13 @@ export type FailureJudge = (e: unknown) => { permanent: boolean; sentence: strin
 
 interface Job {
   id: number;
-  message_id: number;
+  /** Null for ready-made mail that is no stored message (a SecureJoin step). */
+  message_id: number | null;
   attempts: number;
   next_attempt_at: number;
   raw: Buffer | null;
   recipients: string | null;
+  label: string | null;
 }
 
 const RETRY_BASE_MS = 2_000;
@@ -67,6 +69,14 @@ export class Outbox {
     this.ctx.db.prepare('INSERT OR IGNORE INTO outbox (message_id) VALUES (?)').run(messageId);
   }
 
+  /**
+   * Queue ready-made mail that is no stored message (a hidden SecureJoin step), in order with
+   * the rest. Call inside the caller's transaction, then kick().
+   */
+  enqueueRaw(raw: Buffer, recipients: string[], label: string): void {
+    enqueueRawMail(this.ctx, raw, recipients, label);
+  }
+
   /** Every waiting job is due now (the network came back, the user pressed retry). */
   retryNow(): void {
     this.ctx.db.prepare('UPDATE outbox SET next_attempt_at = 0').run();
@@ -109,9 +119,10 @@ export class Outbox {
     const { ctx } = this;
     let raw = job.raw;
     let recipients: string[] = job.recipients ? (JSON.parse(job.recipients) as string[]) : [];
-    if (!raw) {
+    if (!raw && job.message_id !== null) {
+      const messageId = job.message_id;
       try {
-        const composed = await this.compose(ctx, job.message_id);
+        const composed = await this.compose(ctx, messageId);
         raw = composed.raw;
         recipients = composed.recipients;
         ctx.db.transaction(() => {
@@ -120,9 +131,9 @@ export class Outbox {
             .run(raw, JSON.stringify(recipients), job.id);
           ctx.db
             .prepare('UPDATE messages SET encryption = ? WHERE id = ?')
-            .run(composed.encrypted ? 'encrypted' : 'none', job.message_id);
+            .run(composed.encrypted ? 'encrypted' : 'none', messageId);
           if (composed.encrypted) {
-            const chatId = ctx.messages.get(job.message_id).chatId;
+            const chatId = ctx.messages.get(messageId).chatId;
             if (ctx.chats.markEncrypted(chatId)) {
               ctx.bus.emit({
                 type: 'chatChanged',
@@ -143,6 +154,10 @@ export class Outbox {
         return true;
       }
     }
+    if (!raw) {
+      this.fail(job, 'This job has nothing to send.');
+      return true;
+    }
     try {
       await submitter.send({ from: ctx.addr, to: recipients, raw });
     } catch (e) {
@@ -160,29 +175,40 @@ export class Outbox {
             'UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?',
           )
           .run(attempts, ctx.now() + jittered, verdict.sentence, job.id);
-        ctx.messages.setError(
-          job.message_id,
-          `Not sent yet: ${verdict.sentence} Estafette will try again.`,
-        );
+        if (job.message_id !== null) {
+          ctx.messages.setError(
+            job.message_id,
+            `Not sent yet: ${verdict.sentence} Estafette will try again.`,
+          );
+        }
       })();
-      this.announce(job.message_id);
+      if (job.message_id !== null) this.announce(job.message_id);
       this.schedule(jittered);
       return false;
     }
     ctx.db.transaction(() => {
       ctx.db.prepare('DELETE FROM outbox WHERE id = ?').run(job.id);
-      ctx.messages.setState(job.message_id, 'sent', null);
+      if (job.message_id !== null) ctx.messages.setState(job.message_id, 'sent', null);
     })();
-    this.announce(job.message_id);
+    if (job.message_id !== null) this.announce(job.message_id);
     return true;
   }
 
   private fail(job: Job, sentence: string): void {
+    const messageId = job.message_id;
     this.ctx.db.transaction(() => {
       this.ctx.db.prepare('DELETE FROM outbox WHERE id = ?').run(job.id);
-      this.ctx.messages.setState(job.message_id, 'failed', sentence);
+      if (messageId !== null) this.ctx.messages.setState(messageId, 'failed', sentence);
     })();
-    this.announce(job.message_id);
+    if (messageId !== null) this.announce(messageId);
+    else {
+      this.ctx.bus.emit({
+        type: 'error',
+        accountId: this.ctx.id,
+        code: 'send_failed',
+        sentence: `A ${job.label ?? 'protocol message'} could not be sent: ${sentence}`,
+      });
+    }
   }
 
   private announce(messageId: number): void {
@@ -204,4 +230,16 @@ export class Outbox {
     }, ms);
     this.timer.unref?.();
   }
+}
+
+/** Insert a ready-made mail job (see Outbox.enqueueRaw); for callers inside a transaction. */
+export function enqueueRawMail(
+  ctx: AccountContext,
+  raw: Buffer,
+  recipients: string[],
+  label: string,
+): void {
+  ctx.db
+    .prepare('INSERT INTO outbox (raw, recipients, label) VALUES (?, ?, ?)')
+    .run(raw, JSON.stringify(recipients), label);
 }

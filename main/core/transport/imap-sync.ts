@@ -315,8 +315,11 @@ export class ImapSync {
       }
       if (this.#stopping) break;
 
+      // Our own CoreErrors (storage, replaced folder) say it best; otherwise the socket's error
+      // explains the NoConnection that the pending command failed with.
+      const cause = failure instanceof CoreError ? failure : (this.#lastError ?? failure);
       const { code, sentence } = classifyConnectionError(
-        this.#lastError ?? failure ?? new Error('closed'),
+        cause ?? new Error('closed'),
         this.#options.connection.host,
       );
       let delay = this.#backoff.next();
@@ -474,7 +477,7 @@ export class ImapSync {
       { uid: true, changedSince: since },
     )) {
       if (row.uid > lastUid || !row.flags) continue;
-      changes.push({ uid: row.uid, flags: [...row.flags] });
+      changes.push({ uid: row.uid, flags: storedFlags(row.flags) });
       if (row.modseq !== undefined && row.modseq > reached) reached = row.modseq;
     }
     if (changes.length > 0) {
@@ -586,12 +589,17 @@ export class ImapSync {
   }
 }
 
+// \Recent only says which session saw a message first (gone in IMAP4rev2); it is not state.
+function storedFlags(flags: Set<string> | undefined): string[] {
+  return flags ? [...flags].filter((flag) => flag.toLowerCase() !== '\\recent') : [];
+}
+
 function toFetchedMessage(row: ImapFetchedRow): FetchedMessage {
   const source = row.source ?? Buffer.alloc(0);
   const message: FetchedMessage = {
     uid: row.uid,
     source,
-    flags: row.flags ? [...row.flags] : [],
+    flags: storedFlags(row.flags),
     size: row.size ?? source.length,
   };
   const date =

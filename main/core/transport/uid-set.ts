@@ -1,4 +1,4 @@
-/** Writes ascending-or-not UIDs as a compact IMAP sequence set: [1,2,3,7,9,10] → "1:3,7,9:10". */
+/** Writes UIDs (any order) as a compact IMAP sequence set: [1,2,3,7,9,10] → "1:3,7,9:10". */
 export function formatUidSet(uids: readonly number[]): string {
   const sorted = [...new Set(uids)].sort((a, b) => a - b);
   const parts: string[] = [];

@@ -22,6 +22,15 @@ async function main(): Promise<void> {
   const compiled = spawnSync(process.execPath, [tsc, '-p', project], { stdio: 'inherit' });
   if (compiled.status !== 0) throw new Error('tsc failed: the main process was not built.');
 
+  await buildPreload(path.join(out, 'main', 'electron'));
+
+  // Files the core reads at run time next to its modules (anything but TypeScript).
+  for (const dir of ['main/core', 'shared']) await copyAssets(path.join(root, dir));
+  console.log(`build:main: out/main/electron/main.js, core-entry.js and preload.cjs are ready.`);
+}
+
+/** Bundle the preload and what it imports into `outDir/preload.cjs` (only `electron` stays a require). */
+export async function buildPreload(outDir: string): Promise<string> {
   await build({
     configFile: false,
     root,
@@ -32,7 +41,7 @@ async function main(): Promise<void> {
         formats: ['cjs'],
         fileName: () => 'preload.cjs',
       },
-      outDir: path.join(out, 'main', 'electron'),
+      outDir,
       emptyOutDir: false,
       minify: false,
       sourcemap: false,
@@ -40,10 +49,7 @@ async function main(): Promise<void> {
       rolldownOptions: { external: ['electron'] },
     },
   });
-
-  // Files the core reads at run time next to its modules (anything but TypeScript).
-  for (const dir of ['main/core', 'shared']) await copyAssets(path.join(root, dir));
-  console.log(`build:main: out/main/electron/main.js, core-entry.js and preload.cjs are ready.`);
+  return path.join(outDir, 'preload.cjs');
 }
 
 async function copyAssets(dir: string): Promise<void> {
@@ -58,7 +64,9 @@ async function copyAssets(dir: string): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.message : String(e));
-  process.exit(1);
-});
+if (import.meta.filename === process.argv[1]) {
+  main().catch((e: unknown) => {
+    console.error(e instanceof Error ? e.message : String(e));
+    process.exit(1);
+  });
+}

@@ -105,7 +105,8 @@ async function main(): Promise<void> {
     );
   }
   for (const j of justified) {
-    if (!used.has(j)) console.log(`  note: the justification of ${j.check} (${j.file}) matched nothing.`);
+    if (!used.has(j))
+      console.log(`  note: the justification of ${j.check} (${j.file}) matched nothing.`);
   }
   for (const e of unparsed) console.log(`  NOT SCANNED ${e.file}: ${e.message}`);
   if (unjustified.length > 0 || unparsed.length > 0) process.exit(1);

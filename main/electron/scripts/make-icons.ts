@@ -89,7 +89,11 @@ function render(size: number, unread = false): Buffer {
       let a = 0;
       for (let sy = 0; sy < n; sy++) {
         for (let sx = 0; sx < n; sx++) {
-          const [cr, cg, cb, ca] = colorAt((px + (sx + 0.5) / n) * scale, (py + (sy + 0.5) / n) * scale, unread);
+          const [cr, cg, cb, ca] = colorAt(
+            (px + (sx + 0.5) / n) * scale,
+            (py + (sy + 0.5) / n) * scale,
+            unread,
+          );
           r += cr * ca;
           g += cg * ca;
           b += cb * ca;
@@ -121,7 +125,8 @@ function png(size: number, rgba: Buffer): Buffer {
   header[8] = 8; // bits per channel
   header[9] = 6; // RGBA
   const rows = Buffer.alloc(size * (size * 4 + 1));
-  for (let y = 0; y < size; y++) rgba.copy(rows, y * (size * 4 + 1) + 1, y * size * 4, (y + 1) * size * 4);
+  for (let y = 0; y < size; y++)
+    rgba.copy(rows, y * (size * 4 + 1) + 1, y * size * 4, (y + 1) * size * 4);
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', header),
@@ -166,7 +171,8 @@ function icns(entries: ReadonlyArray<readonly [string, Buffer]>): Buffer {
 
 function svg(): string {
   const [a, b] = [BATON.a, BATON.b];
-  const at = (t: number) => [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t].map((v) => v.toFixed(1));
+  const at = (t: number) =>
+    [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t].map((v) => v.toFixed(1));
   const [bx0, by0] = at(BAND.t0);
   const [bx1, by1] = at(BAND.t1);
   const w = BUBBLE.x1 - BUBBLE.x0;
@@ -212,7 +218,10 @@ async function main(): Promise<void> {
   await write('resources/tray-unread@2x.png', png(32, render(32, true)));
   for (const [size, data] of pngs) await write(`build/icons/${size}x${size}.png`, data);
   await write('build/icon.png', at(1024));
-  await write('build/icon.ico', ico(new Map([16, 24, 32, 48, 64, 128, 256].map((s) => [s, at(s)]))));
+  await write(
+    'build/icon.ico',
+    ico(new Map([16, 24, 32, 48, 64, 128, 256].map((s) => [s, at(s)]))),
+  );
   await write(
     'build/icon.icns',
     icns([

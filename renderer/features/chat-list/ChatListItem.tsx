@@ -78,6 +78,7 @@ export function ChatListItem({
             <span className="chat-row-preview">
               {last?.outgoing && <MessageStateIcon state={last.state} />}
               {last?.outgoing && <span className="you-label">{t('chatList.you')}</span>}
+              {last?.outgoing && ' '}
               {preview}
             </span>
           )}

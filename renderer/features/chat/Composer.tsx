@@ -87,16 +87,14 @@ export function Composer({
     if (text === savedDraft.current) return;
     const timer = setTimeout(() => {
       savedDraft.current = text;
-      app.runtime.call('setDraft', { accountId, chatId, text }).catch(() => undefined);
+      void app.saveDraft(accountId, chatId, text);
     }, DRAFT_DELAY_MS);
     return () => clearTimeout(timer);
   }, [app, accountId, chatId, text]);
   useEffect(
     () => () => {
       if (latest.current !== savedDraft.current) {
-        app.runtime
-          .call('setDraft', { accountId, chatId, text: latest.current })
-          .catch(() => undefined);
+        void app.saveDraft(accountId, chatId, latest.current);
       }
     },
     [app, accountId, chatId],
@@ -145,7 +143,7 @@ export function Composer({
       setText('');
       savedDraft.current = '';
       latest.current = '';
-      app.runtime.call('setDraft', { accountId, chatId, text: '' }).catch(() => undefined);
+      void app.saveDraft(accountId, chatId, '');
       onSent(message);
     } catch (e) {
       setError(errorSentence(e));

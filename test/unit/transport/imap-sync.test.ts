@@ -34,7 +34,7 @@ class FakeMailbox {
       this.messages.push({
         uid,
         source: Buffer.from(`Subject: message ${uid}\r\n\r\nbody ${uid}\r\n`),
-        flags: new Set(),
+        flags: new Set(['\\Recent']),
         modseq: this.modseq,
       });
     }
@@ -240,6 +240,8 @@ describe('ImapSync with a fake server', () => {
     expect(store.batches.map((b) => b.length)).toEqual([200, 200, 50]);
     expect(uids()).toEqual(range(1, 450));
     expect(store.state).toEqual({ uidValidity: 7n, lastUid: 450, highestModseq: null });
+    // \Recent belongs to the session, not to the message.
+    expect(store.messages[0]?.flags).toEqual([]);
     // One UID FETCH plans (UID and size only), then one per batch.
     expect(server.current.commands).toEqual([
       'SELECT INBOX',

@@ -76,7 +76,11 @@ function standInCore() {
 async function connect(
   url: string,
   options: { origin?: string; headers?: Record<string, string> } = {},
-): Promise<{ ws: WebSocket; texts: string[]; next(pred?: (t: string) => boolean): Promise<string> }> {
+): Promise<{
+  ws: WebSocket;
+  texts: string[];
+  next(pred?: (t: string) => boolean): Promise<string>;
+}> {
   const ws = new WebSocket(url, options);
   const texts: string[] = [];
   const waiters = new Set<() => void>();
@@ -106,7 +110,10 @@ async function connect(
 }
 
 /** How a refused WebSocket handshake ended: the HTTP status the server answered. */
-function refusedStatus(url: string, options: { origin?: string; headers?: Record<string, string> } = {}) {
+function refusedStatus(
+  url: string,
+  options: { origin?: string; headers?: Record<string, string> } = {},
+) {
   return new Promise<number>((resolve, reject) => {
     const ws = new WebSocket(url, options);
     ws.on('unexpected-response', (_req, res) => {
@@ -223,9 +230,9 @@ describe('who gets in', () => {
       403,
     );
     expect(await refusedStatus(wsUrl)).toBe(401);
-    expect(await refusedStatus(wsUrl, { headers: { host: `evil.example:${host.port}`, cookie } })).toBe(
-      403,
-    );
+    expect(
+      await refusedStatus(wsUrl, { headers: { host: `evil.example:${host.port}`, cookie } }),
+    ).toBe(403);
     expect(await refusedStatus(`ws://127.0.0.1:${host.port}/other?token=${host.token}`)).toBe(404);
   });
 

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { migration0001 } from './0001-initial.ts';
+import { migration0002 } from './0002-securejoin-groups.ts';
 
 export interface Migration {
   version: number;
@@ -8,4 +9,4 @@ export interface Migration {
 }
 
 /** Every migration in order; the last one's version is the schema the code expects. */
-export const migrations: readonly Migration[] = [migration0001];
+export const migrations: readonly Migration[] = [migration0001, migration0002];

@@ -1,0 +1,89 @@
+/**
+ * A chat of 100,000 messages (seeded straight into the account's database) opens at once,
+ * scrolls to its first message and back, and the DOM never holds more than a few hundred
+ * message rows: the list is virtualized and pages are fetched as they come into view.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWebHost } from '../../main/web/server.ts';
+import type { WebHost } from '../../main/web/server.ts';
+import { mailServer } from '../mailserver/index.ts';
+import { launchBrowser, openPage, screenshot } from './browser.ts';
+import { seedMessages } from './seed.ts';
+import { chatRow, scrollThroughHistory, visible } from './ui-steps.ts';
+
+const COUNT = 100_000;
+const MAX_ROWS = 300;
+
+describe('a chat with 100,000 messages', () => {
+  let host: WebHost;
+  let browser: Browser;
+  let dataDir: string;
+  let last: string;
+
+  beforeAll(async () => {
+    const server = mailServer();
+    const [user, peer] = await Promise.all([server.addUser('carol'), server.addUser('dave')]);
+    dataDir = await mkdtemp(join(tmpdir(), 'estafette-e2e-many-'));
+    host = await startWebHost({
+      port: 0,
+      dataDir,
+      coreOptions: { trustedCertificates: [server.info.caCertPem] },
+    });
+    const endpoint = (port: number) => ({
+      host: server.info.host,
+      port,
+      security: 'tls' as const,
+      user: user.address,
+    });
+    const account = await host.core.call('addAccountManual', {
+      addr: user.address,
+      password: user.password,
+      settings: {
+        imap: endpoint(server.info.ports.imaps),
+        smtp: endpoint(server.info.ports.smtps),
+        acceptInvalidCertificates: false,
+      },
+    });
+    const chat = await host.core.call('createChatByAddress', {
+      accountId: account.id,
+      addr: peer.address,
+      name: 'Dave',
+    });
+    const started = Date.now();
+    last = seedMessages(dataDir, account.id, chat.id, COUNT);
+    console.log(`seeded ${COUNT} messages in ${Date.now() - started} ms`);
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await host?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('opens, scrolls to the top and back, and keeps only a few hundred rows in the DOM', async () => {
+    const { page } = await openPage(browser, host.url);
+    const started = Date.now();
+    await chatRow(page, /Dave/).click();
+    await visible(page.locator('.message-list').getByText(last, { exact: true }));
+    const openedMs = Date.now() - started;
+    expect(await page.locator('.message-row').count()).toBeLessThan(MAX_ROWS);
+    expect(
+      await page.locator('.message-list').getAttribute('style'),
+      'the list is as tall as the whole history',
+    ).toMatch(/height: \d{6,}px/);
+
+    const { maxRows } = await scrollThroughHistory(
+      page,
+      'Seeded message 1. A longer one, so that rows differ in height and the list measures them as they appear.',
+      last,
+    );
+    await screenshot(page, 'many-messages-en-light');
+    console.log(`opened in ${openedMs} ms; at most ${maxRows} message rows in the DOM`);
+    expect(maxRows).toBeLessThanOrEqual(MAX_ROWS);
+  });
+});
