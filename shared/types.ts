@@ -31,6 +31,8 @@ export const Connectivity = z.object({
   status: ConnectivityStatus,
   /** Why we are offline, as a sentence. */
   reason: z.string().optional(),
+  /** The error code behind `reason` (e.g. auth_failed: the account needs a new password). */
+  code: z.string().optional(),
   /** When the next attempt is due (ms since epoch). */
   nextRetryAt: z.number().optional(),
 });

@@ -5,9 +5,6 @@
 
 const DEEP_LINK = /^(openpgp4fpr|mailto):\S{1,4000}$/i;
 
-/** Schemes the app registers with the operating system. */
-export const DEEP_LINK_SCHEMES = ['openpgp4fpr', 'mailto'] as const;
-
 /** Whether a string is a deep link the app accepts. */
 export function isDeepLink(candidate: unknown): candidate is string {
   if (typeof candidate !== 'string' || !DEEP_LINK.test(candidate)) return false;

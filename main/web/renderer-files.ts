@@ -41,11 +41,6 @@ export async function resolveRendererFile(
   return { path: real, size: info.size };
 }
 
-/** Whether the renderer has been built into `rootDir`. */
-export async function rendererIsBuilt(rootDir: string): Promise<boolean> {
-  return (await resolveRendererFile(rootDir, '/')) !== null;
-}
-
 function isInside(root: string, candidate: string): boolean {
   return candidate.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
 }

@@ -19,6 +19,13 @@ export function MainScreen() {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
+      if (e.altKey && !e.ctrlKey && !e.metaKey && !e.shiftKey) {
+        if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+          e.preventDefault();
+          app.openAdjacentChat(e.key === 'ArrowDown' ? 1 : -1);
+        }
+        return;
+      }
       const mod = e.ctrlKey || e.metaKey;
       if (!mod || e.altKey || e.shiftKey) return;
       if (e.key === 'n') {

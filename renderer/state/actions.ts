@@ -7,6 +7,7 @@ import type { Account, ChatSummary } from '../../shared/types.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { applyCoreEvent } from './core-events.ts';
 import {
+  displayOrder,
   initialState,
   unreadOf,
   withAccount,
@@ -121,6 +122,16 @@ export class AppActions {
       selectedChatId: chatId,
       addingAccount: false,
     }));
+  }
+
+  /** Opens the next (+1) or previous (-1) chat of the list (Alt+Down, Alt+Up). */
+  openAdjacentChat(step: 1 | -1): void {
+    const s = this.store.get();
+    if (s.selectedAccountId === null) return;
+    const order = displayOrder(s.chats[s.selectedAccountId] ?? []);
+    const at = order.findIndex((c) => c.id === s.selectedChatId);
+    const next = order[at === -1 ? (step > 0 ? 0 : order.length - 1) : at + step];
+    if (next) this.openChat(s.selectedAccountId, next.id);
   }
 
   openDialog(dialog: Dialog | null): void {

@@ -118,6 +118,11 @@ export function selectedChat(state: AppState): ChatSummary | null {
   return state.chats[state.selectedAccountId]?.find((c) => c.id === state.selectedChatId) ?? null;
 }
 
+/** The order the chat list shows: contact requests first, then the others, newest first. */
+export function displayOrder(chats: readonly ChatSummary[]): ChatSummary[] {
+  return [...chats.filter((c) => c.isRequest), ...chats.filter((c) => !c.isRequest)];
+}
+
 /** Unread messages of chats that may notify (muted chats do not count). */
 export function unreadOf(chats: readonly ChatSummary[] | undefined): number {
   let sum = 0;

@@ -60,9 +60,15 @@ describe('the UI against a scripted core', () => {
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     await visible(page.getByRole('heading', { name: 'Long History', level: 1 }));
+    // The chat opens with the composer focused; Ctrl+K goes back to the list.
+    await page.keyboard.press('Control+k');
+    await page.keyboard.press('ArrowDown');
     await page.keyboard.press('End');
     await page.keyboard.press('Enter');
     await visible(page.getByRole('heading', { name: 'Ada Lindqvist', level: 1 }));
+    // Alt+Up and Alt+Down switch chats from anywhere.
+    await page.keyboard.press('Alt+ArrowUp');
+    await visible(page.getByRole('heading', { name: 'Rail Club', level: 1 }));
     // Ctrl+N opens the new chat dialog, Escape closes it.
     await page.keyboard.press('Control+n');
     await visible(page.getByRole('dialog', { name: 'New chat' }));
@@ -133,17 +139,6 @@ describe('the UI against a scripted core', () => {
     await page.context().close();
   });
 
-  it('shows why a message failed and sends it again on Retry', async () => {
-    const page = await open();
-    await chatRow(page, 'Jonas Weber').click();
-    const failed = message(page, 'Bahnhofstraße');
-    await attribute(failed, 'data-state', 'failed');
-    await visible(failed.getByText('the mailbox of jonas@beispiel.de is full'));
-    await failed.getByRole('button', { name: 'Retry' }).click();
-    await attribute(failed, 'data-state', 'sent');
-    await page.context().close();
-  });
-
   it('shows placeholders, changed keys, classic email and setup progress (screenshots)', async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
       const page = await open({ colorScheme });
@@ -171,6 +166,17 @@ describe('the UI against a scripted core', () => {
       await screenshot(setup, `states-setup-failed-en-${colorScheme}`);
       await setup.context().close();
     }
+  });
+
+  it('shows why a message failed and sends it again on Retry', async () => {
+    const page = await open();
+    await chatRow(page, 'Jonas Weber').click();
+    const failed = message(page, 'Bahnhofstraße');
+    await attribute(failed, 'data-state', 'failed');
+    await visible(failed.getByText('the mailbox of jonas@beispiel.de is full'));
+    await failed.getByRole('button', { name: 'Retry' }).click();
+    await attribute(failed, 'data-state', 'sent');
+    await page.context().close();
   });
 
   it('has no serious or critical accessibility violation on these screens', async () => {

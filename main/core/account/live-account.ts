@@ -205,7 +205,7 @@ export class LiveAccount {
     this.smtp = null;
     await this.outbox.stop();
     await imap?.stop();
-    smtp?.close();
+    await smtp?.close();
     this.setConnectivity({ status: 'not-started' });
   }
 
@@ -224,10 +224,16 @@ export class LiveAccount {
   private setConnectivity(c: {
     status: Connectivity['status'];
     reason?: string;
+    code?: string;
     nextRetryAt?: number;
   }): void {
     const wasConnected = this.connectivity.status === 'connected';
-    this.connectivity = { status: c.status, reason: c.reason, nextRetryAt: c.nextRetryAt };
+    this.connectivity = {
+      status: c.status,
+      reason: c.reason,
+      code: c.code,
+      nextRetryAt: c.nextRetryAt,
+    };
     if (c.status === 'connected' && !wasConnected) this.outbox.retryNow();
     this.env.bus.emit({
       type: 'connectivityChanged',

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { getCACertificates } from 'node:tls';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { CoreError } from '../errors.ts';
 
@@ -39,8 +40,14 @@ export function assertEncryptedOrLoopback(server: ServerConnection): void {
 
 /** Node TLS options for a server: its CA list, certificate checking and SNI for host names. */
 export function tlsOptionsFor(server: ServerConnection): TlsConnectionOptions {
-  const options: TlsConnectionOptions = { rejectUnauthorized: server.tls.rejectUnauthorized };
-  if (server.tls.ca && server.tls.ca.length > 0) options.ca = server.tls.ca;
+  const options: TlsConnectionOptions = {
+    rejectUnauthorized: server.tls.rejectUnauthorized,
+    minVersion: 'TLSv1.2',
+  };
+  // Setting `ca` replaces Node's trust store: keep the system authorities beside the extra ones.
+  if (server.tls.ca && server.tls.ca.length > 0) {
+    options.ca = [...getCACertificates('default'), ...server.tls.ca];
+  }
   // SNI must not carry an IP literal (RFC 6066); Node warns when it does.
   if (isIP(server.host) === 0) options.servername = server.host;
   return options;

@@ -35,6 +35,7 @@ export function ChatList({
   const rows = useMemo<Row[]>(() => {
     const requests = chats.filter((c) => c.isRequest);
     if (filtered || requests.length === 0) return chats.map((chat) => ({ kind: 'chat', chat }));
+    // Same order as displayOrder() in app-state.ts, with headings.
     const others = chats.filter((c) => !c.isRequest);
     return [
       { kind: 'heading', label: t('chatList.requests') },
