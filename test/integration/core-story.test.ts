@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import nodemailer from 'nodemailer';
+import { ImapFlow } from 'imapflow';
 import { mailServer } from '../mailserver/index.ts';
 import { manualSettings, newPeer, observe, openCore } from '../support/peer.ts';
 import type { Peer } from '../support/peer.ts';
@@ -260,6 +261,38 @@ describe('alice and bob', () => {
     ).toBe(false);
     const chats = await bob.core.call('listChats', { accountId: bob.account.id });
     expect(chats.map((c) => c.addr)).not.toContain(dave.address);
+  });
+});
+
+describe('several devices', () => {
+  it('a message read in another mail client is no longer unread here', async () => {
+    const bob = await peer('bob');
+    const carol = await ms.addUser(`carol-${Date.now().toString(36)}`);
+    await sendPlainMail(carol, bob.user.address, 'Hi', 'read me elsewhere');
+    const m = await bob.receive('read me elsewhere');
+    expect(
+      (await bob.core.call('getChat', { accountId: bob.account.id, chatId: m.chatId })).unreadCount,
+    ).toBe(1);
+    const other = new ImapFlow({
+      host: '127.0.0.1',
+      port: ms.info.ports.imaps,
+      secure: true,
+      auth: { user: bob.user.address, pass: bob.user.password },
+      tls: { ca: [ms.info.caCertPem] },
+      logger: false,
+    });
+    other.on('error', () => undefined);
+    await other.connect();
+    try {
+      await other.mailboxOpen('INBOX');
+      await other.messageFlagsAdd({ all: true }, ['\\Seen']);
+    } finally {
+      await other.logout();
+    }
+    await bob.waitFor(
+      (e) => e.type === 'chatChanged' && e.chat.id === m.chatId && e.chat.unreadCount === 0,
+      10_000,
+    );
   });
 });
 

@@ -140,7 +140,7 @@ export async function startMailServer(
         await launch(dir);
         break;
       } catch (error) {
-        await halt(dir);
+        await halt(dir).catch(() => undefined);
         if (portBase !== undefined || attempt >= 3 || !/in use/i.test(String(error))) throw error;
       }
     }
@@ -670,10 +670,16 @@ async function launch(dir: string): Promise<void> {
   if (running.postfix !== null || running.dovecot !== null) await halt(dir);
   // Dovecot first would be tidier, but both start in parallel: Postfix only needs Dovecot's
   // sockets when the first message arrives, and it retries after a second if they are late.
-  await Promise.all([
+  // allSettled: when one fails, the other must have finished starting before a cleanup
+  // looks for processes to stop, or it would be left running.
+  const results = await Promise.allSettled([
     runDaemon(dir, 'postfix', POSTFIX_MASTER, ['-c', join(dir, 'postfix'), '-w']),
     runDaemon(dir, 'dovecot', DOVECOT, ['-c', join(dir, 'dovecot', 'dovecot.conf')]),
   ]);
+  const failures = results.flatMap((result) =>
+    result.status === 'rejected' ? [String(result.reason)] : [],
+  );
+  if (failures.length > 0) throw new Error(failures.join('\n'));
   await Promise.all([
     waitForGreeting(info.ports.imap, '* OK'),
     waitForGreeting(info.ports.inject, '220 '),
@@ -757,7 +763,8 @@ async function halt(dir: string): Promise<void> {
     }
     await sleep(15);
   }
-  const info = await readInfo(dir).catch(() => null);
+  // Ports of daemons that were not running may well be someone else's: only wait for ours.
+  const info = members.length > 0 ? await readInfo(dir).catch(() => null) : null;
   if (!info) return;
   for (const port of Object.values(info.ports)) {
     const portDeadline = Date.now() + 5_000;

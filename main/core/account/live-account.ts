@@ -191,6 +191,21 @@ export class LiveAccount {
       },
       onPoisonMessage: (message, error, watermark) =>
         receiveBatch(this.ctx, [message], watermark, { poison: error }),
+      onFlagsChanged: async (changes, watermark) => {
+        const seen = changes.filter((c) => c.flags.includes('\\Seen')).map((c) => c.uid);
+        const chats = this.db.transaction(() => {
+          const touched = this.ctx.messages.markSeenByUids(seen);
+          this.ctx.imapState.save('INBOX', watermark);
+          return touched;
+        })();
+        for (const chatId of chats) {
+          this.env.bus.emit({
+            type: 'chatChanged',
+            accountId: this.id,
+            chat: this.ctx.chats.summary(chatId),
+          });
+        }
+      },
       onConnectivity: (c) => this.setConnectivity(c),
     });
     this.imap.start();

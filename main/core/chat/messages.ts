@@ -169,6 +169,26 @@ export class MessageRepo {
     return r ? { mid: r.rfc724_mid, subject: r.subject } : null;
   }
 
+  /** Messages read on another device (IMAP \\Seen) become seen; returns the chats touched. */
+  markSeenByUids(uids: number[]): number[] {
+    if (uids.length === 0) return [];
+    const json = JSON.stringify(uids);
+    const chats = this.db
+      .prepare<[string], { chat_id: number }>(
+        `SELECT DISTINCT chat_id FROM messages WHERE state = 'received'
+           AND imap_uid IN (SELECT value FROM json_each(?))`,
+      )
+      .all(json)
+      .map((r) => r.chat_id);
+    this.db
+      .prepare(
+        `UPDATE messages SET state = 'seen' WHERE state = 'received'
+           AND imap_uid IN (SELECT value FROM json_each(?))`,
+      )
+      .run(json);
+    return chats;
+  }
+
   /** Mark every received message of a chat seen; returns how many changed. */
   markSeen(chatId: number): number {
     return this.db
