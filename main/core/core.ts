@@ -12,6 +12,7 @@ import { EventBus } from './events.ts';
 import { AccountRegistry } from './account/registry.ts';
 import { LiveAccount } from './account/live-account.ts';
 import { FileSecretStore } from './store/secrets.ts';
+import { lockDataDir } from './store/data-dir-lock.ts';
 import type { SecretStore } from './store/secrets.ts';
 import { handlers } from './api.ts';
 import type { CoreContext } from './api.ts';
@@ -44,6 +45,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const bus = new EventBus();
   const registry = new AccountRegistry(opts.dataDir);
   await registry.load();
+  const lock = await lockDataDir(opts.dataDir);
   const secrets = opts.secrets ?? new FileSecretStore(join(opts.dataDir, 'secrets'));
   const env = {
     bus,
@@ -100,6 +102,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
       closed = true;
       for (const a of accounts.values()) await a.close();
       accounts.clear();
+      await lock.release();
     },
   };
 }

@@ -136,6 +136,7 @@ export const de = {
     placeholderTitle: 'Diese Nachricht konnte nicht angezeigt werden.',
     failedDefault: 'Diese Nachricht konnte nicht gesendet werden.',
     retry: 'Erneut senden',
+    retryNow: 'Jetzt senden',
     showQuoted: 'Zitierten Text anzeigen',
     hideQuoted: 'Zitierten Text ausblenden',
     openImage: 'Bild {{name}} öffnen',

@@ -134,6 +134,7 @@ export const en = {
     placeholderTitle: 'This message could not be shown.',
     failedDefault: 'This message could not be sent.',
     retry: 'Retry',
+    retryNow: 'Try now',
     showQuoted: 'Show quoted text',
     hideQuoted: 'Hide quoted text',
     openImage: 'Open image {{name}}',

@@ -137,6 +137,7 @@ export const fr = {
     placeholderTitle: 'Ce message n’a pas pu être affiché.',
     failedDefault: 'Ce message n’a pas pu être envoyé.',
     retry: 'Réessayer',
+    retryNow: 'Réessayer maintenant',
     showQuoted: 'Afficher le texte cité',
     hideQuoted: 'Masquer le texte cité',
     openImage: 'Ouvrir l’image {{name}}',

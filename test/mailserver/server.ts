@@ -123,8 +123,7 @@ export async function startMailServer(
   const dir = await mkdtemp(join(options.parentDir ?? tmpdir(), DIR_PREFIX));
   const ownerPid = options.ownerPid === undefined ? process.pid : options.ownerPid;
   try {
-    const accounts = await lookUpAccounts();
-    await prepareDirectory(dir, domain, accounts);
+    await prepareDirectory(dir, domain, await cachedAccounts());
     // Random ports can lose a race with another process between the check and the daemons'
     // bind: then pick new ones. Pinned ports get one attempt.
     for (let attempt = 1; ; attempt++) {
@@ -232,6 +231,17 @@ async function checkPrerequisites(): Promise<void> {
       throw new Error(`mailserver: ${binary} is missing; run: bash test/mailserver/install.sh`);
     }
   }
+}
+
+let accounts: Promise<Accounts> | undefined;
+
+// System accounts do not change while tests run; asking getent once per process is enough.
+function cachedAccounts(): Promise<Accounts> {
+  accounts ??= lookUpAccounts().catch((error: unknown) => {
+    accounts = undefined;
+    throw error;
+  });
+  return accounts;
 }
 
 async function lookUpAccounts(): Promise<Accounts> {
@@ -668,6 +678,13 @@ async function launch(dir: string): Promise<void> {
   const running = await masterPids(dir);
   if (running.postfix !== null && running.dovecot !== null) return;
   if (running.postfix !== null || running.dovecot !== null) await halt(dir);
+  // Checked up front because Postfix, failing to bind, says nothing we can read (its log
+  // daemon is not up yet) and takes two seconds to say it.
+  for (const [name, port] of Object.entries(info.ports)) {
+    if (!(await portIsFree(port))) {
+      throw new Error(`mailserver: port ${port} (${name}) on 127.0.0.1 is already in use`);
+    }
+  }
   // Dovecot first would be tidier, but both start in parallel: Postfix only needs Dovecot's
   // sockets when the first message arrives, and it retries after a second if they are late.
   // allSettled: when one fails, the other must have finished starting before a cleanup
@@ -704,7 +721,12 @@ function runDaemon(dir: string, name: string, command: string, args: string[]): 
       }
       void readFile(logFile, 'utf8').then((log) => {
         const tail = log.trim().split('\n').slice(-5).join('\n');
-        reject(new Error(`mailserver: ${name} failed to start (exit ${code}):\n${tail}`));
+        reject(
+          new Error(
+            `mailserver: ${name} failed to start (exit ${code}); logs in ${join(dir, 'logs')}` +
+              (tail ? `:\n${tail}` : ''),
+          ),
+        );
       });
     });
   });
@@ -792,11 +814,29 @@ async function masterPids(
     const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
     return comm.trim() === expectedName ? pid : null;
   };
+  const postfixArgs = [POSTFIX_MASTER, '-c', join(dir, 'postfix'), '-w'];
+  const dovecotArgs = [DOVECOT, '-c', join(dir, 'dovecot', 'dovecot.conf')];
   const [postfix, dovecot] = await Promise.all([
     read(join(dir, 'postfix', 'queue', 'pid', 'master.pid'), 'master'),
     read(join(dir, 'dovecot', 'run', 'master.pid'), 'dovecot'),
   ]);
-  return { postfix, dovecot };
+  if (postfix !== null && dovecot !== null) return { postfix, dovecot };
+  // Pid files gone (a directory deleted under running daemons): the masters still carry the
+  // exact command lines they were started with.
+  const found = await processesByCommandLine([postfixArgs, dovecotArgs]);
+  return { postfix: postfix ?? found[0] ?? null, dovecot: dovecot ?? found[1] ?? null };
+}
+
+async function processesByCommandLine(wanted: string[][]): Promise<(number | undefined)[]> {
+  const keys = wanted.map((args) => args.join('\0'));
+  const found: (number | undefined)[] = keys.map(() => undefined);
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    const index = keys.indexOf(cmdline.replace(/\0$/, ''));
+    if (index >= 0) found[index] = Number(entry);
+  }
+  return found;
 }
 
 async function sessionMembers(leaders: number[]): Promise<ProcessRef[]> {
@@ -878,7 +918,7 @@ async function addUser(info: MailServerInfo, localPart?: string): Promise<TestUs
     password = randomBytes(12).toString('base64url');
     const temporary = `${file}.${process.pid}.tmp`;
     await writeFile(temporary, `${address}:{PLAIN}${password}::::::\n`, { mode: 0o640 });
-    const dovecotGid = (await lookUpAccounts()).dovecotGid;
+    const { dovecotGid } = await cachedAccounts();
     await chown(temporary, 0, dovecotGid);
     await rename(temporary, file);
   }

@@ -55,6 +55,14 @@ function QuotedPart({ text }: { text: string }) {
   );
 }
 
+/** A send that did not go through: failed for good, or waiting for the next automatic try. */
+function sendProblem(message: Message): 'failed' | 'retrying' | null {
+  if (!message.outgoing) return null;
+  if (message.state === 'failed') return 'failed';
+  if (message.state === 'pending' && message.error) return 'retrying';
+  return null;
+}
+
 function RetryLine({ accountId, message }: { accountId: number; message: Message }) {
   const { t } = useTranslation();
   const app = useApp();
@@ -69,12 +77,13 @@ function RetryLine({ accountId, message }: { accountId: number; message: Message
       setBusy(false);
     }
   };
+  const problem = sendProblem(message);
   return (
-    <div className="failed-line" role="alert">
+    <div className={`failed-line ${problem === 'retrying' ? 'retrying' : ''}`}>
       <Icon name="warning" size={15} />
       <span>{message.error ?? t('message.failedDefault')}</span>
       <button type="button" className="link-button" disabled={busy} onClick={() => void retry()}>
-        {t('message.retry')}
+        {problem === 'retrying' ? t('message.retryNow') : t('message.retry')}
       </button>
     </div>
   );
@@ -106,6 +115,7 @@ export const MessageBubble = memo(function MessageBubble({
       className={`message ${side} ${placeholder ? 'placeholder' : ''}`}
       data-message-id={message.id}
       data-state={message.state}
+      data-send-problem={sendProblem(message) ?? undefined}
       data-encryption={message.encryption}
     >
       <div className="bubble">
@@ -144,9 +154,7 @@ export const MessageBubble = memo(function MessageBubble({
           <Meta message={message} />
         </span>
       </div>
-      {message.outgoing && message.state === 'failed' && (
-        <RetryLine accountId={accountId} message={message} />
-      )}
+      {sendProblem(message) && <RetryLine accountId={accountId} message={message} />}
     </div>
   );
 });

@@ -53,6 +53,8 @@ export const migration0002 = {
       CREATE TABLE chat_past_members (
         chat_id INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
         contact_id INTEGER NOT NULL REFERENCES contacts(id),
+        -- When they were last added (kept so that an older re-add cannot undo the removal).
+        added_ts INTEGER NOT NULL DEFAULT 0,
         removed_ts INTEGER NOT NULL,
         PRIMARY KEY (chat_id, contact_id)
       ) STRICT, WITHOUT ROWID;
