@@ -73,9 +73,9 @@ describe('a chat with 100,000 messages', () => {
     const openedMs = Date.now() - started;
     expect(await page.locator('.message-row').count()).toBeLessThan(MAX_ROWS);
     expect(
-      await page.locator('.message-list').getAttribute('style'),
+      await page.locator('.message-list').evaluate((el) => el.getBoundingClientRect().height),
       'the list is as tall as the whole history',
-    ).toMatch(/height: \d{6,}px/);
+    ).toBeGreaterThan(COUNT * 30);
 
     const { maxRows } = await scrollThroughHistory(
       page,

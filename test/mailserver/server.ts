@@ -118,7 +118,7 @@ export async function startMailServer(
   const envBase = process.env.ESTAFETTE_MAIL_PORT_BASE;
   const portBase = options.portBase ?? (envBase ? Number(envBase) : undefined);
   if (portBase !== undefined && !(Number.isInteger(portBase) && portBase > 0)) {
-    throw new Error(`mailserver: port base must be a positive integer, got ${String(envBase)}`);
+    throw new Error(`mailserver: port base must be a positive integer, got ${String(portBase)}`);
   }
   const dir = await mkdtemp(join(options.parentDir ?? tmpdir(), DIR_PREFIX));
   const ownerPid = options.ownerPid === undefined ? process.pid : options.ownerPid;
@@ -143,10 +143,8 @@ export async function startMailServer(
         if (portBase !== undefined || attempt >= 3 || !/in use/i.test(String(error))) throw error;
       }
     }
-    const server = await openMailServer(dir);
     return {
-      ...bindAll(server),
-      info: server.info,
+      ...(await openMailServer(dir)),
       async teardown(teardownOptions = {}) {
         await halt(dir);
         if (!teardownOptions.keep) {
@@ -208,17 +206,6 @@ export async function isRunning(dir: string): Promise<boolean> {
   return pids.postfix !== null && pids.dovecot !== null;
 }
 
-function bindAll(server: MailServer): Omit<MailServer, 'info'> {
-  return {
-    addUser: server.addUser,
-    inject: server.inject,
-    stop: server.stop,
-    start: server.start,
-    restart: server.restart,
-    mailbox: server.mailbox,
-  };
-}
-
 // ---------------------------------------------------------------------------------------------
 // Prerequisites and accounts
 
@@ -233,15 +220,15 @@ async function checkPrerequisites(): Promise<void> {
   }
 }
 
-let accounts: Promise<Accounts> | undefined;
+let accountsLookup: Promise<Accounts> | undefined;
 
 // System accounts do not change while tests run; asking getent once per process is enough.
 function cachedAccounts(): Promise<Accounts> {
-  accounts ??= lookUpAccounts().catch((error: unknown) => {
-    accounts = undefined;
+  accountsLookup ??= lookUpAccounts().catch((error: unknown) => {
+    accountsLookup = undefined;
     throw error;
   });
-  return accounts;
+  return accountsLookup;
 }
 
 async function lookUpAccounts(): Promise<Accounts> {
@@ -421,7 +408,7 @@ function dovecotConfig(dir: string, info: ServerState['info']): string {
   const run = join(dir, 'dovecot', 'run');
   const users = join(dir, 'dovecot', 'users');
   const { ports } = info;
-  return `# Written by test/mailserver/server.ts; regenerated on every start of a new server.
+  return `# Written by test/mailserver/server.ts; written when its directory is created.
 instance_name = estafette-${dir.slice(dir.lastIndexOf('-') + 1)}
 base_dir = ${run}
 state_dir = ${join(dir, 'dovecot', 'state')}
