@@ -11,6 +11,9 @@ import {
   ChatSummary,
   Contact,
   ContactId,
+  GroupInfo,
+  Invite,
+  InviteCheck,
   Message,
   MessageId,
   ServerSettingsSchema,
@@ -197,6 +200,89 @@ export const api = {
     z.object({ accountId: AccountId, contactId: ContactId, name: Name }),
     Contact,
     'Give a contact the name you want to see.',
+  ),
+
+  // Invites and SecureJoin
+  getInvite: method(
+    z.object({ accountId: AccountId, chatId: ChatId.optional() }),
+    Invite,
+    'A new invite to verify you and start a chat, or with `chatId` to join that group: the https://i.delta.chat/ link, its OPENPGP4FPR: form and a QR code (SVG). Every call makes a fresh secret; it verifies for 7 days and works until revoked.',
+  ),
+  listInvites: method(
+    z.object({ accountId: AccountId, chatId: ChatId.optional() }),
+    z.array(Invite),
+    'Invites not revoked yet, newest first: contact invites, or those of the group `chatId`.',
+  ),
+  revokeInvite: method(
+    z.object({ accountId: AccountId, inviteId: z.number().int().positive() }),
+    Ok,
+    'Withdraw an invite: requests that use it are no longer answered.',
+  ),
+  checkInvite: method(
+    z.object({ accountId: AccountId, invite: z.string().trim().min(1).max(4000) }),
+    InviteCheck,
+    'Read an invite (https://i.delta.chat/ link, OPENPGP4FPR: text, openpgp4fpr: link, or the text of a scanned QR code) and say what accepting it would do, without sending anything.',
+  ),
+  secureJoin: method(
+    z.object({ accountId: AccountId, invite: z.string().trim().min(1).max(4000) }),
+    ChatSummary,
+    'Accept an invite: start SecureJoin and return the chat it leads to (the 1:1 chat, or the group). Progress arrives as `secureJoinProgress` events and as lines in that chat.',
+  ),
+
+  // Groups
+  createGroup: method(
+    z.object({
+      accountId: AccountId,
+      name: Name.min(1),
+      contactIds: z.array(ContactId).max(1000),
+    }),
+    ChatSummary,
+    'Create an end-to-end encrypted group with these contacts (each needs a key). The members learn of it with the first message.',
+  ),
+  getGroup: method(AccChat, GroupInfo, 'A group’s name, description, image and member list.'),
+  getChatMembers: method(AccChat, z.array(Contact), 'The members of a chat, ourselves included.'),
+  addChatMember: method(
+    z.object({ accountId: AccountId, chatId: ChatId, contactId: ContactId }),
+    ChatSummary,
+    'Add a contact to a group; every member is told and gets the new member’s key.',
+  ),
+  removeChatMember: method(
+    z.object({ accountId: AccountId, chatId: ChatId, contactId: ContactId }),
+    ChatSummary,
+    'Remove a member from a group; the members and the removed member are told.',
+  ),
+  leaveGroup: method(AccChat, ChatSummary, 'Leave a group: it stays, read-only.'),
+  setChatName: method(
+    z.object({ accountId: AccountId, chatId: ChatId, name: Name.min(1) }),
+    ChatSummary,
+    'Rename a group for every member.',
+  ),
+  setChatDescription: method(
+    z.object({ accountId: AccountId, chatId: ChatId, description: z.string().max(2000) }),
+    ChatSummary,
+    'Change a group’s description for every member.',
+  ),
+  setChatAvatar: method(
+    z.object({
+      accountId: AccountId,
+      chatId: ChatId,
+      /** data: URL of a PNG/JPEG/WebP image, or null to remove it. */
+      avatar: z.string().max(1_400_000).nullable(),
+    }),
+    ChatSummary,
+    'Set or remove a group’s image for every member.',
+  ),
+
+  // vCards
+  exportVcard: method(
+    z.object({ accountId: AccountId, contactIds: z.array(ContactId).min(1).max(1000) }),
+    z.object({ vcard: z.string() }),
+    'A vCard of these contacts with their keys, as Delta Chat makes them (include your own contact to share yourself).',
+  ),
+  importVcard: method(
+    z.object({ accountId: AccountId, vcard: z.string().min(1).max(5_000_000) }),
+    z.array(Contact),
+    'Add the contacts of a vCard with their keys (Delta Chat’s or others’); returns them.',
   ),
 } as const;
 

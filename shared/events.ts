@@ -1,6 +1,14 @@
 /** Events the core emits so a UI renders changes incrementally instead of polling. */
 import { z } from 'zod';
-import { AccountId, ChatId, ChatSummary, Connectivity, ContactId, Message } from './types.ts';
+import {
+  AccountId,
+  ChatId,
+  ChatSummary,
+  Connectivity,
+  ContactId,
+  Message,
+  SecureJoinStep,
+} from './types.ts';
 
 export const CoreEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('accountsChanged') }),
@@ -28,6 +36,22 @@ export const CoreEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chatChanged'), accountId: AccountId, chat: ChatSummary }),
   z.object({ type: z.literal('chatDeleted'), accountId: AccountId, chatId: ChatId }),
   z.object({ type: z.literal('contactChanged'), accountId: AccountId, contactId: ContactId }),
+  /**
+   * A SecureJoin run moved on, as inviter (someone used our invite) or joiner (we used theirs).
+   * `progress` goes to 1000 when done, like Delta Chat's; `sentence` says it for people.
+   */
+  z.object({
+    type: z.literal('secureJoinProgress'),
+    accountId: AccountId,
+    role: z.enum(['inviter', 'joiner']),
+    step: SecureJoinStep,
+    progress: z.number().int().min(0).max(1000),
+    /** The peer, once known. */
+    contactId: ContactId.nullable(),
+    /** The 1:1 chat or the group the run is about, once known. */
+    chatId: ChatId.nullable(),
+    sentence: z.string(),
+  }),
   /** Something failed that the user should know about. */
   z.object({
     type: z.literal('error'),

@@ -166,3 +166,72 @@ export const ChatSummary = z.object({
   keyChangedAt: z.number().nullable(),
 });
 export type ChatSummary = z.infer<typeof ChatSummary>;
+
+/** A SecureJoin invite we show: a link, its legacy form and a QR code, with a fresh secret. */
+export const Invite = z.object({
+  id: z.number().int().positive(),
+  /** The group it joins; null for an invite to verify you and start a chat. */
+  chatId: ChatId.nullable(),
+  /** `https://i.delta.chat/#…`: what Delta Chat shows and reads. */
+  link: z.string(),
+  /** `OPENPGP4FPR:…`: the same invite in the legacy form. */
+  openpgp4fpr: z.string(),
+  /** The QR code of `link`, an SVG document made locally. */
+  qrSvg: z.string(),
+  createdAt: z.number(),
+  /** After this the invite still lets someone in, but no longer verifies them. */
+  expiresAt: z.number(),
+});
+export type Invite = z.infer<typeof Invite>;
+
+/** What accepting an invite would do, said before anything is sent. */
+export const InviteCheck = z.object({
+  kind: z.enum(['contact', 'group']),
+  addr: z.string(),
+  /** The inviter's name as the invite gives it ('' when it gives none). */
+  name: z.string(),
+  fingerprint: z.string(),
+  groupName: z.string().nullable(),
+  /** The question to ask, e.g. "Verify Alice and start a chat?". */
+  question: z.string(),
+  /** The invite is one of our own. */
+  own: z.boolean(),
+  /** The inviter is already verified with exactly this key. */
+  alreadyVerified: z.boolean(),
+  /** We are already in this group. */
+  alreadyMember: z.boolean(),
+  /** The chat the invite leads to, when it exists already. */
+  chatId: ChatId.nullable(),
+});
+export type InviteCheck = z.infer<typeof InviteCheck>;
+
+/** Where a SecureJoin run stands (events `secureJoinProgress`). */
+export const SecureJoinStep = z.enum([
+  /** Joiner: the first step went out. */
+  'started',
+  /** Inviter: someone asked with one of our invites; we answered with our key. */
+  'request-received',
+  /** Joiner: the inviter's key matches the invite; we sent our secret and key. */
+  'auth-sent',
+  'done',
+  'failed',
+  /** Joiner: no answer yet; the run goes on if one comes. */
+  'timeout',
+]);
+export type SecureJoinStep = z.infer<typeof SecureJoinStep>;
+
+/** A group's details and member list (the member list one click away). */
+export const GroupInfo = z.object({
+  chatId: ChatId,
+  /** Chat-Group-ID. */
+  groupId: z.string(),
+  name: z.string(),
+  description: z.string(),
+  /** data: URL of the group image, when one is set. */
+  avatar: z.string().nullable(),
+  /** Current members, ourselves included (isSelf). */
+  members: z.array(Contact),
+  /** False after we left or were removed: the group is then read-only. */
+  selfIsMember: z.boolean(),
+});
+export type GroupInfo = z.infer<typeof GroupInfo>;

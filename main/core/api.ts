@@ -16,6 +16,22 @@ import { discoverSettings } from './account/discovery.ts';
 import { checkImapLogin, checkSmtpLogin } from './account/login-check.ts';
 import { parseServerSettings } from './account/server-settings.ts';
 import { newMessageId } from './mime/compose.ts';
+import type { CoreEvent } from '../../shared/events.ts';
+import { checkInvite, listInvites, makeInvite } from './securejoin/invites.ts';
+import { InviteTokens } from './securejoin/invite-tokens.ts';
+import { noteJoinTimeout, startJoin } from './securejoin/joiner.ts';
+import { exportVcard, importVcard } from './securejoin/vcard-contacts.ts';
+import {
+  addMember,
+  createGroupChat,
+  groupInfo,
+  leaveGroup,
+  memberRows,
+  removeMember,
+  renameGroup,
+  setGroupAvatar,
+  setGroupDescription,
+} from './chat/groups.ts';
 
 export interface CoreContext {
   opts: CoreOptions;
@@ -43,6 +59,22 @@ function chatOf(a: LiveAccount, chatId: number) {
 }
 
 const AVATAR = /^data:image\/(png|jpeg|webp);base64,[A-Za-z0-9+/=]+$/;
+
+/** Run a group change in one transaction, then announce it and wake the outbox. */
+function changeGroup(
+  c: CoreContext,
+  a: LiveAccount,
+  chatId: number,
+  change: (events: CoreEvent[]) => void,
+) {
+  const events: CoreEvent[] = [];
+  a.ctx.db.transaction(() => change(events))();
+  a.outbox.kick();
+  const chat = chatOf(a, chatId);
+  for (const e of events) c.bus.emit(e);
+  c.bus.emit({ type: 'chatChanged', accountId: a.id, chat });
+  return chat;
+}
 
 async function createAccount(
   c: CoreContext,
@@ -383,5 +415,113 @@ export const handlers: Handlers = {
     const contact = a.ctx.contacts.setGivenName(i.contactId, i.name);
     c.bus.emit({ type: 'contactChanged', accountId: a.id, contactId: i.contactId });
     return contact;
+  },
+
+  // Invites and SecureJoin (main/core/securejoin/)
+  async getInvite(c, i) {
+    return makeInvite(account(c, i.accountId).ctx, i.chatId ?? null);
+  },
+  async listInvites(c, i) {
+    return listInvites(account(c, i.accountId).ctx, i.chatId ?? null);
+  },
+  async revokeInvite(c, i) {
+    const a = account(c, i.accountId);
+    if (!new InviteTokens(a.db).revoke(i.inviteId, a.ctx.now())) {
+      throw new CoreError('not_found', 'This invite does not exist or was already withdrawn.');
+    }
+    return { ok: true };
+  },
+  async checkInvite(c, i) {
+    return checkInvite(account(c, i.accountId).ctx, i.invite);
+  },
+  async secureJoin(c, i) {
+    const a = account(c, i.accountId);
+    const started = await startJoin(a.ctx, i.invite);
+    for (const e of started.events) c.bus.emit(e);
+    const joinId = started.joinId;
+    if (joinId !== null) {
+      const timer = setTimeout(() => {
+        if (c.accounts.get(a.id) !== a) return;
+        for (const e of noteJoinTimeout(a.ctx, joinId)) c.bus.emit(e);
+      }, c.opts.secureJoinTimeoutMs ?? 60_000);
+      timer.unref?.();
+    }
+    return chatOf(a, started.chatId);
+  },
+
+  // Groups (main/core/chat/groups.ts)
+  async createGroup(c, i) {
+    const a = account(c, i.accountId);
+    const chatId = createGroupChat(a.ctx, {
+      name: i.name,
+      contactIds: i.contactIds,
+      now: a.ctx.now(),
+    });
+    const chat = chatOf(a, chatId);
+    c.bus.emit({ type: 'chatChanged', accountId: a.id, chat });
+    return chat;
+  },
+  async getGroup(c, i) {
+    return groupInfo(account(c, i.accountId).ctx, i.chatId);
+  },
+  async getChatMembers(c, i) {
+    const { ctx } = account(c, i.accountId);
+    const flags = ctx.chats.flags(i.chatId);
+    const ids =
+      flags.kind === 'group'
+        ? memberRows(ctx, i.chatId).map((m) => m.contactId)
+        : ctx.chats.members(i.chatId);
+    return ids.map((id) => ctx.contacts.get(id));
+  },
+  async addChatMember(c, i) {
+    const a = account(c, i.accountId);
+    return changeGroup(c, a, i.chatId, (events) =>
+      addMember(a.ctx, i.chatId, i.contactId, events),
+    );
+  },
+  async removeChatMember(c, i) {
+    const a = account(c, i.accountId);
+    return changeGroup(c, a, i.chatId, (events) =>
+      removeMember(a.ctx, i.chatId, i.contactId, events),
+    );
+  },
+  async leaveGroup(c, i) {
+    const a = account(c, i.accountId);
+    return changeGroup(c, a, i.chatId, (events) => leaveGroup(a.ctx, i.chatId, events));
+  },
+  async setChatName(c, i) {
+    const a = account(c, i.accountId);
+    return changeGroup(c, a, i.chatId, (events) => renameGroup(a.ctx, i.chatId, i.name, events));
+  },
+  async setChatDescription(c, i) {
+    const a = account(c, i.accountId);
+    return changeGroup(c, a, i.chatId, (events) =>
+      setGroupDescription(a.ctx, i.chatId, i.description, events),
+    );
+  },
+  async setChatAvatar(c, i) {
+    const a = account(c, i.accountId);
+    if (i.avatar !== null && !AVATAR.test(i.avatar)) {
+      throw new CoreError('invalid_input', 'The group image must be a PNG, JPEG or WebP image.');
+    }
+    const blob =
+      i.avatar === null
+        ? null
+        : await a.ctx.blobs.put(Buffer.from(i.avatar.slice(i.avatar.indexOf(',') + 1), 'base64'));
+    return changeGroup(c, a, i.chatId, (events) =>
+      setGroupAvatar(a.ctx, i.chatId, blob, events),
+    );
+  },
+
+  // vCards (main/core/securejoin/vcard-contacts.ts)
+  async exportVcard(c, i) {
+    return { vcard: await exportVcard(account(c, i.accountId).ctx, i.contactIds) };
+  },
+  async importVcard(c, i) {
+    const a = account(c, i.accountId);
+    const events: CoreEvent[] = [];
+    const contacts = await importVcard(a.ctx, i.vcard, events);
+    for (const e of events) c.bus.emit(e);
+    return contacts;
   },
 };

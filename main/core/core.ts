@@ -30,6 +30,8 @@ export interface CoreOptions {
   /** Check outputs against the API schemas too (tests). */
   validateOutputs?: boolean;
   now?: () => number;
+  /** How long a SecureJoin waits for the inviter before the chat says so (default 60 s). */
+  secureJoinTimeoutMs?: number;
 }
 
 export interface Core {

@@ -53,6 +53,7 @@ export function MainScreen() {
           <ChatView key={`${account.id}:${chat.id}`} account={account} chat={chat} />
         ) : (
           <div className="empty-chat">
+            <img className="empty-chat-logo" src="./icon.svg" alt="" width="72" height="72" />
             <p>{t('chat.noneSelected')}</p>
             <button
               type="button"

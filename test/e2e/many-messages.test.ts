@@ -26,7 +26,7 @@ describe('a chat with 100,000 messages', () => {
 
   beforeAll(async () => {
     const server = mailServer();
-    const [user, peer] = await Promise.all([server.addUser('carol'), server.addUser('dave')]);
+    const [user, peer] = await Promise.all([server.addUser(), server.addUser()]);
     dataDir = await mkdtemp(join(tmpdir(), 'estafette-e2e-many-'));
     host = await startWebHost({
       port: 0,

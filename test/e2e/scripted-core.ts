@@ -52,7 +52,9 @@ export function scriptedCore(options: ScriptedCoreOptions) {
   const contacts = new Map<number, Contact>();
   const chats = new Map<number, ChatRecord>();
   const blobs = new Map<string, { data: Buffer; contentType: string }>();
-  let nextId = 1000;
+  // Small ids like the real core's (1 is the account's own contact): keys and ids that collide
+  // in the UI show up here too.
+  let nextId = 2;
   const id = () => nextId++;
   const now = options.now;
 
@@ -341,6 +343,10 @@ export function scriptedCore(options: ScriptedCoreOptions) {
       .sort((x, y) => (y.lastMessage?.timestamp ?? 0) - (x.lastMessage?.timestamp ?? 0));
   };
 
+  const notScripted = (): never => {
+    throw new CoreError('invalid_input', 'The scripted core does not script this method yet.');
+  };
+
   const handlers: Handlers = {
     getSystemInfo: () => ({ version: 'scripted', dataDir: '/nowhere' }),
     listAccounts: () => accounts,
@@ -483,6 +489,23 @@ export function scriptedCore(options: ScriptedCoreOptions) {
       contact.displayName = name || contact.peerName || contact.addr;
       return contact;
     },
+    // Invites, SecureJoin, groups and vCards (issue 4) are not scripted yet.
+    getInvite: notScripted,
+    listInvites: notScripted,
+    revokeInvite: notScripted,
+    checkInvite: notScripted,
+    secureJoin: notScripted,
+    createGroup: notScripted,
+    getGroup: notScripted,
+    getChatMembers: notScripted,
+    addChatMember: notScripted,
+    removeChatMember: notScripted,
+    leaveGroup: notScripted,
+    setChatName: notScripted,
+    setChatDescription: notScripted,
+    setChatAvatar: notScripted,
+    exportVcard: notScripted,
+    importVcard: notScripted,
   };
 
   const core: Core & {

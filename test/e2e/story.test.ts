@@ -67,6 +67,7 @@ describe('alice and bob, each in a browser, chat through their mail accounts', (
   let browser: Browser;
   let aliceUser: TestUser;
   let bobUser: TestUser;
+  let carolUser: TestUser;
   let aliceHost: WebHost;
   let bobHost: WebHost;
   let alice: Page;
@@ -95,7 +96,11 @@ describe('alice and bob, each in a browser, chat through their mail accounts', (
   beforeAll(async () => {
     if (!existsSync(RENDERER)) throw new Error('Build the renderer first: npm run build:renderer');
     server = mailServer();
-    [aliceUser, bobUser] = await Promise.all([server.addUser('alice'), server.addUser('bob')]);
+    [aliceUser, bobUser, carolUser] = await Promise.all([
+      server.addUser('alice'),
+      server.addUser('bob'),
+      server.addUser('carol'),
+    ]);
     autoconfig = await autoconfigServer(server);
     const autoconfigUrl = `http://127.0.0.1:${(autoconfig.address() as AddressInfo).port}/mail/config-v1.1.xml`;
     const coreOptions = {
@@ -214,6 +219,15 @@ describe('alice and bob, each in a browser, chat through their mail accounts', (
     await visible(message(bob, 'while the server was down'), 60_000);
   });
 
+  it('alice writes to carol, who has no key yet: that chat says it is not encrypted', async () => {
+    await startChat(alice, carolUser.address);
+    await sendText(alice, 'Carol, are you coming on Saturday?');
+    await attribute(alice.locator('.chat-subtitle'), 'data-encrypted', 'false');
+    await attribute(message(alice, 'coming on Saturday'), 'data-encryption', 'none');
+    await visible(chatRow(alice, carolUser.address).locator('.mark-plain'));
+    await chatRow(alice, 'Bob').click();
+  });
+
   it('shows chat list, chat view and settings in English and French, light and dark', async () => {
     await checkAccessibility(alice, 'chat view');
     await alice.getByRole('button', { name: 'Chat details', exact: true }).click();
@@ -230,7 +244,7 @@ describe('alice and bob, each in a browser, chat through their mail accounts', (
       await page.locator('.chat-row').first().waitFor();
     });
     await screenshotVariants(aliceHost, 'chat-view', async (page) => {
-      await page.locator('.chat-row').first().click();
+      await chatRow(page, 'Bob').click();
       await page.locator('img.thumbnail-image').waitFor();
     });
     await screenshotVariants(aliceHost, 'settings', async (page) => {

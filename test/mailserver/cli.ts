@@ -4,7 +4,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isRunning, openMailServer, readInfo, startMailServer } from './server.ts';
+import { isRunning, openMailServer, readInfo, startMailServer, stopMailServer } from './server.ts';
 
 const POINTER = join(tmpdir(), 'estafette-mailserver-cli.json');
 
@@ -48,7 +48,7 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'stop': {
       const dir = await resolveDir(flags.positional[0]);
-      await (await openMailServer(dir)).stop();
+      await stopMailServer(dir);
       if (!flags.switches.has('keep')) await rm(dir, { recursive: true, force: true });
       const pointer = await readPointer();
       if (pointer === dir) await rm(POINTER, { force: true });

@@ -6,7 +6,13 @@ import { mailServerFromInfo } from './server.ts';
 import type { MailServer, MailServerInfo } from './server.ts';
 
 export type { MailServer, MailServerInfo, StartOptions, TestUser } from './server.ts';
-export { isRunning, mailServerFromInfo, openMailServer, startMailServer } from './server.ts';
+export {
+  isRunning,
+  mailServerFromInfo,
+  openMailServer,
+  startMailServer,
+  stopMailServer,
+} from './server.ts';
 
 let current: MailServer | undefined;
 

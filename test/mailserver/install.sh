@@ -51,20 +51,22 @@ if [ "${#missing[@]}" -gt 0 ]; then
     chmod 755 "$policy"
     own_policy=1
   fi
+  log=$(mktemp)
   cleanup() {
     if [ "$own_policy" -eq 1 ]; then rm -f "$policy"; fi
+    rm -f "$log"
   }
   trap cleanup EXIT
 
-  install() {
-    apt-get install -y -q --no-install-recommends "${missing[@]}" >/tmp/estafette-mailserver-apt.log 2>&1
+  install_packages() {
+    apt-get install -y -q --no-install-recommends "${missing[@]}" >"$log" 2>&1
   }
   # Package lists may be absent or stale (a mirror drops old versions): refresh only then.
-  if ! install; then
+  if ! install_packages; then
     echo "mailserver: apt-get install failed, refreshing package lists and retrying"
-    apt-get update -q >/tmp/estafette-mailserver-apt-update.log 2>&1
-    if ! install; then
-      cat /tmp/estafette-mailserver-apt.log >&2
+    apt-get update -q >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+    if ! install_packages; then
+      cat "$log" >&2
       exit 1
     fi
   fi

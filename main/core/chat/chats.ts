@@ -177,6 +177,18 @@ export class ChatRepo {
     return rows.map((r) => this.toSummary(r));
   }
 
+  /** A group is verified when every member but us is a verified contact. */
+  private allMembersVerified(chatId: number): boolean {
+    const r = this.db
+      .prepare<[number], { others: number; unverified: number }>(
+        `SELECT count(*) AS others, coalesce(sum(c.verified = 0), 0) AS unverified
+         FROM chat_members m JOIN contacts c ON c.id = m.contact_id
+         WHERE m.chat_id = ? AND c.is_self = 0`,
+      )
+      .get(chatId);
+    return r !== undefined && r.others > 0 && r.unverified === 0;
+  }
+
   private toSummary(r: ChatRow): ChatSummary {
     const last = this.db
       .prepare<[number], LastRow>(
@@ -196,7 +208,7 @@ export class ChatRepo {
       addr: r.addr,
       contactIds: this.members(r.id),
       encrypted: r.encrypted === 1,
-      verified: r.kind === 'single' ? r.verified === 1 : false,
+      verified: r.kind === 'single' ? r.verified === 1 : this.allMembersVerified(r.id),
       isRequest: r.is_request === 1,
       muted: r.muted === 1,
       archived: r.archived === 1,

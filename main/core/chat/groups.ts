@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseAddressHeader } from 'mailparser';
-import type { Contact, Encryption } from '../../../shared/types.ts';
+import type { Contact, Encryption, GroupInfo } from '../../../shared/types.ts';
 import type { CoreEvent } from '../../../shared/events.ts';
 import type { AccountContext } from '../account/context.ts';
 import { CoreError } from '../errors.ts';
@@ -817,4 +817,38 @@ function changeText(
 /** How a contact is named in system lines. */
 export function nameOf(c: Contact): string {
   return c.displayName && c.displayName !== c.addr ? c.displayName : c.addr;
+}
+
+/** A group's details and members, as the API shows them. */
+export async function groupInfo(ctx: AccountContext, chatId: number): Promise<GroupInfo> {
+  const group = groupRow(ctx, chatId);
+  let avatar: string | null = null;
+  if (group.avatarBlob) {
+    try {
+      const data = await ctx.blobs.get(group.avatarBlob);
+      avatar = `data:${imageTypeOf(data)};base64,${data.toString('base64')}`;
+    } catch {
+      avatar = null;
+    }
+  }
+  return {
+    chatId,
+    groupId: group.grpid,
+    name: group.name,
+    description: group.description,
+    avatar,
+    members: memberRows(ctx, chatId).map((m) => ctx.contacts.get(m.contactId)),
+    selfIsMember: isSelfMember(ctx, chatId),
+  };
+}
+
+/** The image type of avatar bytes (Delta Chat sends JPEG; others may send PNG or WebP). */
+function imageTypeOf(data: Buffer): string {
+  if (data.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) {
+    return 'image/png';
+  }
+  if (data.subarray(0, 4).toString('latin1') === 'RIFF' && data.subarray(8, 12).toString('latin1') === 'WEBP') {
+    return 'image/webp';
+  }
+  return 'image/jpeg';
 }

@@ -10,6 +10,8 @@ import type { MailAddress, OutgoingMessage } from '../mime/types.ts';
 import { formatAutocryptHeader, formatGossipHeader } from '../crypto/autocrypt.ts';
 import { encryptAndSign } from '../crypto/pgp.ts';
 import { keydataOf } from '../crypto/keys.ts';
+import { encryptionKeyFor, verifiedKeyOf } from '../securejoin/verification.ts';
+import { groupEnvelope } from './groups.ts';
 
 export interface Composed {
   raw: Buffer;
@@ -21,32 +23,42 @@ export interface Composed {
 export async function composeOutgoing(ctx: AccountContext, messageId: number): Promise<Composed> {
   const msg = ctx.messages.get(messageId);
   const chat = ctx.chats.flags(msg.chatId);
-  const memberIds = ctx.chats.members(msg.chatId);
-  const members = memberIds.map((id) => ctx.contacts.get(id)).filter((c) => !c.isSelf);
+  // Groups: members, their timestamps and the change a system message announces (groups.ts).
+  const group = chat.kind === 'group' ? await groupEnvelope(ctx, msg.chatId, msg.id) : null;
+  const members = group
+    ? group.recipients
+    : ctx.chats
+        .members(msg.chatId)
+        .map((id) => ctx.contacts.get(id))
+        .filter((c) => !c.isSelf);
   if (members.length === 0) {
     throw new CoreError('invalid_input', 'This chat has no one to send to.');
   }
-  const to: MailAddress[] = members.map((c) => ({
-    addr: c.addr,
-    name: c.displayName !== c.addr ? c.displayName : undefined,
-  }));
+  const to: MailAddress[] =
+    group?.to ??
+    members.map((c) => ({
+      addr: c.addr,
+      name: c.displayName !== c.addr ? c.displayName : undefined,
+    }));
 
-  // Keys for every recipient, Autocrypt key first.
+  // Keys for every recipient: the verified key, else the Autocrypt key, else gossip.
   const keyed: { addr: string; key: PublicKey }[] = [];
   let allHaveKeys = true;
   let allMutual = true;
   for (const c of members) {
     const peer = ctx.peers.lookup(c.addr);
-    const peerKeys = peer ? await ctx.keys.publicKeysOf(peer) : [];
-    if (peerKeys.length === 0) allHaveKeys = false;
-    else keyed.push({ addr: c.addr, key: peerKeys[0]! });
-    if (!peer || peer.preferEncrypt !== 'mutual' || !peer.publicKey) allMutual = false;
+    const key = await encryptionKeyFor(ctx, c);
+    if (!key) allHaveKeys = false;
+    else keyed.push({ addr: c.addr, key });
+    const verified = verifiedKeyOf(ctx, c.id) !== null;
+    if (!verified && (!peer || peer.preferEncrypt !== 'mutual' || !peer.publicKey)) {
+      allMutual = false;
+    }
   }
-  const encrypt = chat.encrypted || (allHaveKeys && allMutual);
+  // A group is always end-to-end encrypted: it never goes out in clear.
+  const encrypt = group !== null || chat.encrypted || (allHaveKeys && allMutual);
   if (encrypt && !allHaveKeys) {
-    const missing = members.filter(
-      (c) => !ctx.peers.lookup(c.addr)?.publicKey && !ctx.peers.lookup(c.addr)?.gossipKey,
-    );
+    const missing = members.filter((c) => !keyed.some((k) => k.addr === c.addr));
     throw new CoreError(
       'encryption_required',
       `This chat is end-to-end encrypted, but Estafette has no key for ${missing.map((c) => c.addr).join(', ')}. The message was not sent in clear.`,
@@ -68,21 +80,30 @@ export async function composeOutgoing(ctx: AccountContext, messageId: number): P
     keydata: keydataOf(ctx.keys.public),
     preferEncrypt: 'mutual',
   });
+  const body = msg.kind === 'system' && group?.body ? group.body : msg.text;
   const out: OutgoingMessage = {
     from: { addr: ctx.addr, name: name || undefined },
     to,
-    subject: previous
-      ? `Re: ${previous.subject ?? `Message from ${name || ctx.addr}`}`.replace(/^(Re: )+/, 'Re: ')
-      : `Message from ${name || ctx.addr}`,
+    subject: group
+      ? previous
+        ? `Re: ${group.subject}`
+        : group.subject
+      : previous
+        ? `Re: ${previous.subject ?? `Message from ${name || ctx.addr}`}`.replace(
+            /^(Re: )+/,
+            'Re: ',
+          )
+        : `Message from ${name || ctx.addr}`,
     date: new Date(msg.timestamp),
     messageId: msg.rfc724Mid,
     inReplyTo: previous?.mid,
     references: previous ? [previous.mid] : undefined,
-    text: ctx.status() ? `${msg.text}\n\n-- \n${ctx.status()}` : msg.text,
+    text: ctx.status() && msg.kind !== 'system' ? `${body}\n\n-- \n${ctx.status()}` : body,
     attachments,
     autocrypt,
+    chatHeaders: group?.chatHeaders,
   };
-  const recipients = to.map((t) => t.addr);
+  const recipients = members.map((c) => c.addr);
   if (!encrypt) {
     return {
       raw: await composeInner(out, { protectedHeaders: false }),
@@ -90,7 +111,14 @@ export async function composeOutgoing(ctx: AccountContext, messageId: number): P
       encrypted: false,
     };
   }
-  if (members.length > 1) {
+  if (group) {
+    // Gossip every member's key in every group message: a member who missed one still learns
+    // the others' keys (Delta Chat gossips at least every two days).
+    const inTo = new Set(group.toContacts.map((c) => c.addr));
+    out.gossip = keyed
+      .filter((k) => inTo.has(k.addr))
+      .map((k) => formatGossipHeader({ addr: k.addr, keydata: keydataOf(k.key, k.addr) }));
+  } else if (members.length > 1) {
     out.gossip = keyed.map((k) => formatGossipHeader({ addr: k.addr, keydata: keydataOf(k.key) }));
   }
   const outerDate = randomizedOuterDate(new Date(msg.timestamp));

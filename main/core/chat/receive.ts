@@ -8,10 +8,21 @@ import type { Encryption } from '../../../shared/types.ts';
 import type { CoreEvent } from '../../../shared/events.ts';
 import { parseMail, mergeProtected } from '../mime/parse.ts';
 import type { MailAddress, ParsedMail } from '../mime/types.ts';
-import { decryptAndVerify } from '../crypto/pgp.ts';
 import type { AccountContext } from '../account/context.ts';
 import type { PeerOverlay } from '../store/peers.ts';
-import { observeAutocrypt, observeGossip } from './peer-updates.ts';
+import { observeGossip } from './peer-updates.ts';
+import { decryptIncoming } from '../securejoin/shared-secrets.ts';
+import type { SecureJoinSecret } from '../securejoin/shared-secrets.ts';
+import { prepareSecureJoin } from '../securejoin/steps.ts';
+import type { SecureJoinOutcome } from '../securejoin/steps.ts';
+import {
+  expectedSignerKeys,
+  observeSenderKey,
+  verifiedSenderWarning,
+} from '../securejoin/verification.ts';
+import { addSystemLine } from '../securejoin/system-line.ts';
+import { fileGroupMessage, readIncomingGroup } from './groups.ts';
+import type { IncomingGroup } from './groups.ts';
 import { sentenceOf } from '../errors.ts';
 
 export interface FetchedMail {
@@ -32,7 +43,7 @@ interface Prepared {
   from: MailAddress;
   to: MailAddress[];
   outgoingCopy: boolean;
-  kind: 'text' | 'placeholder';
+  kind: 'text' | 'placeholder' | 'system';
   text: string;
   quotedText: string | null;
   subject: string | null;
@@ -48,6 +59,12 @@ interface Prepared {
   mdnFor: string[] | null;
   /** The sender's previous key fingerprint when this message announced a new one. */
   keyChangedFrom: string | null;
+  /** A SecureJoin step: hidden ones only change state (securejoin/steps.ts). */
+  secureJoin?: SecureJoinOutcome | null;
+  /** The group headers (chat/groups.ts), when the message names a group. */
+  group?: IncomingGroup | null;
+  /** The sender is verified but this message does not prove to be theirs: the chat warns. */
+  senderWarning?: string | null;
 }
 
 const UNKNOWN_SENDER: MailAddress = { addr: 'unknown-sender@invalid', name: 'Unknown sender' };
@@ -79,6 +96,8 @@ export async function receiveBatch(
     for (const p of prepared) store(ctx, p, events);
     ctx.imapState.save('INBOX', watermark);
   })();
+  // SecureJoin replies and group announcements may have been queued.
+  if (prepared.some((p) => p.secureJoin || p.group)) ctx.kickOutbox();
   for (const e of events) ctx.bus.emit(e);
 }
 
@@ -108,14 +127,16 @@ async function prepare(
   let parsed = outer;
   let encryption: Encryption = 'none';
   let signerFingerprint: string | null = null;
+  let secret: SecureJoinSecret | null = null;
   if (outer.encrypted) {
-    const known = ctx.peers.lookup(from.addr, overlay);
     try {
-      const result = await decryptAndVerify({
+      // A verified sender counts only with the verified key; SecureJoin's password-encrypted
+      // steps open with the invite's secret.
+      const result = await decryptIncoming(ctx, {
         armored: outer.encrypted.armored,
-        decryptionKeys: [ctx.keys.secret],
-        expectedSignerKeys: known ? await ctx.keys.publicKeysOf(known) : [],
+        expectedSignerKeys: await expectedSignerKeys(ctx, from.addr, overlay),
       });
+      secret = result.secret;
       const inner = await parseMail(Buffer.from(result.data));
       parsed = mergeProtected(outer, inner);
       if (result.signature.status === 'valid') {
@@ -146,13 +167,16 @@ async function prepare(
   }
   const timestamp = clampDate(parsed.date, receivedAt);
   const isReport = Boolean(parsed.isMdn);
-  const ac = await observeAutocrypt(ctx, overlay, {
+  const senderKey = await observeSenderKey(ctx, overlay, {
     from: from.addr,
     autocrypt: isReport ? [] : parsed.autocrypt,
     date: timestamp,
   });
+  const ac = senderKey.autocrypt;
   if (
     encryption === 'encrypted-unverified-sender' &&
+    !senderKey.pinned &&
+    !secret &&
     signerFingerprint &&
     ac &&
     ac.fingerprint === signerFingerprint &&
@@ -169,6 +193,26 @@ async function prepare(
       date: timestamp,
     });
   }
+
+  const senderWarning = verifiedSenderWarning(senderKey, {
+    addr: from.addr,
+    name: sender.name,
+    encryption,
+  });
+  const secureJoin = senderWarning
+    ? null
+    : await prepareSecureJoin(ctx, overlay, {
+        parsed,
+        from: sender,
+        encryption,
+        signerFingerprint: encryption === 'encrypted' ? signerFingerprint : null,
+        secret,
+        armored: outer.encrypted?.armored ?? null,
+        timestamp,
+      });
+  const group = secureJoin?.hide
+    ? null
+    : await readIncomingGroup(ctx, parsed, { encryption, timestamp });
 
   const attachments = [];
   for (const a of parsed.attachments) {
@@ -202,6 +246,9 @@ async function prepare(
     attachments,
     mdnFor: parsed.isMdn ? parsed.isMdn.originalMessageIds : null,
     keyChangedFrom: ac?.changedFrom ?? null,
+    secureJoin,
+    group,
+    senderWarning,
   };
 }
 
@@ -256,6 +303,11 @@ function store(ctx: AccountContext, p: Prepared, events: CoreEvent[]): void {
     }
     return;
   }
+  if (p.secureJoin?.hide) {
+    // A SecureJoin handshake step: it drives state and is never shown.
+    p.secureJoin.apply(ctx, events);
+    return;
+  }
   if (p.outgoingCopy) {
     // Our own message seen from another device: file it in the chat of its first recipient.
     const peer = p.to.find((t) => t.addr.toLowerCase() !== ctx.addr.toLowerCase());
@@ -273,7 +325,20 @@ function store(ctx: AccountContext, p: Prepared, events: CoreEvent[]): void {
   if (contact.blocked) return;
   let chatId: number;
   let isNewChat = false;
-  if (p.groupId) {
+  let shown: Prepared = p;
+  if (p.group) {
+    // Chat-Group-ID with membership, name, description and avatar changes (chat/groups.ts).
+    const filed = fileGroupMessage(
+      ctx,
+      p.group,
+      { sender: contact, recipients: p.to, timestamp: p.timestamp },
+      events,
+    );
+    if (filed.drop) return;
+    chatId = filed.chatId;
+    isNewChat = filed.isNewChat;
+    if (filed.systemText) shown = { ...p, kind: 'system', text: filed.systemText };
+  } else if (p.groupId) {
     const found = ctx.chats.findGroup(p.groupId);
     if (found !== null) chatId = found;
     else {
@@ -325,8 +390,14 @@ function store(ctx: AccountContext, p: Prepared, events: CoreEvent[]): void {
       notify: false,
     });
   }
+  if (p.senderWarning) {
+    // Never shown as the verified contact's: the chat warns and the message carries why.
+    addSystemLine(ctx, chatId, p.senderWarning, events, { fromId: contact.id });
+    shown = { ...shown, error: shown.error ?? p.senderWarning };
+  }
   const muted = ctx.chats.flags(chatId).muted;
-  insertAndAnnounce(ctx, p, chatId, contact.id, false, events, !muted);
+  insertAndAnnounce(ctx, shown, chatId, contact.id, false, events, !muted);
+  p.secureJoin?.apply(ctx, events);
   if (isNewChat) events.push({ type: 'contactChanged', accountId: ctx.id, contactId: contact.id });
 }
 

@@ -17,8 +17,7 @@ export function AccountRail() {
         {accounts.map((account) => {
           const unread = unreadOf(chats[account.id]);
           const name = account.displayName || account.addr;
-          const label =
-            unread > 0 ? t('accounts.switchToUnread', { name, count: unread }) : name;
+          const label = unread > 0 ? t('accounts.switchToUnread', { name, count: unread }) : name;
           return (
             <li key={account.id}>
               <button

@@ -156,7 +156,7 @@ export function ChatView({ account, chat }: { account: Account; chat: ChatSummar
       )}
       {messages ? (
         <MessageList
-          key={messages.id}
+          key={`window-${messages.id}`}
           accountId={accountId}
           chat={chat}
           messages={messages}
@@ -173,7 +173,6 @@ export function ChatView({ account, chat }: { account: Account; chat: ChatSummar
         <ContactRequestBar accountId={accountId} chat={chat} />
       ) : (
         <Composer
-          key={chatId}
           accountId={accountId}
           chatId={chatId}
           initialDraft={chat.draft}

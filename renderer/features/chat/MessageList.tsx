@@ -73,6 +73,7 @@ export function MessageList({
     if (count > 0) virtualizer.scrollToIndex(count - 1, { align: 'end' });
   });
 
+  const empty = messages.ready && count === 0;
   useEffect(() => {
     const element = scrollRef.current;
     if (!element) return;
@@ -82,7 +83,7 @@ export function MessageList({
     };
     element.addEventListener('scroll', onScroll, { passive: true });
     return () => element.removeEventListener('scroll', onScroll);
-  }, []);
+  }, [empty]);
 
   useEffect(() => onSeenBottom(atBottom), [atBottom, onSeenBottom]);
 
@@ -92,7 +93,7 @@ export function MessageList({
     scrollRef.current?.focus({ preventScroll: true });
   };
 
-  if (messages.ready && count === 0) {
+  if (empty) {
     return (
       <div className="message-list-empty">
         <p>{chat.isRequest ? t('chat.requestEmpty') : t('chat.empty')}</p>
