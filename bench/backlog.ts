@@ -174,7 +174,7 @@ export async function inboxCount(info: MailServerInfo, user: TestUser): Promise<
   await client.connect();
   try {
     const status = await client.status('INBOX', { messages: true });
-    return status.messages ?? 0;
+    return status ? (status.messages ?? 0) : 0;
   } finally {
     await client.logout().catch(() => client.close());
   }

@@ -52,8 +52,7 @@ export const de = {
     working: 'Wird eingerichtet …',
     invalidAddress: 'Gib eine E-Mail-Adresse wie name@beispiel.de ein.',
     passwordMissing: 'Gib das Passwort dieses E-Mail-Kontos ein.',
-    hostsMissing:
-      'Fülle den Eingangs- und den Ausgangsserver aus, oder lass beide leer.',
+    hostsMissing: 'Fülle den Eingangs- und den Ausgangsserver aus, oder lass beide leer.',
   },
   setup: {
     progress: 'Fortschritt der Einrichtung',
@@ -209,6 +208,7 @@ export const de = {
     language: 'Sprache',
     notifications: 'Benachrichtigungen',
     notificationsOn: 'Bei neuen Nachrichten benachrichtigen',
+    notificationsAllow: 'Benachrichtigungen in diesem Browser erlauben',
     notificationsDenied: 'Der Browser erlaubt dieser Seite keine Benachrichtigungen.',
     account: 'Konto',
     servers: 'Server dieses Kontos',

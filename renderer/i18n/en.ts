@@ -205,6 +205,7 @@ export const en = {
     language: 'Language',
     notifications: 'Notifications',
     notificationsOn: 'Show a notification for new messages',
+    notificationsAllow: 'Allow notifications in this browser',
     notificationsDenied: 'The browser does not allow notifications for this page.',
     account: 'Account',
     servers: 'Servers of this account',

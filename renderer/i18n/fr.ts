@@ -209,6 +209,7 @@ export const fr = {
     language: 'Langue',
     notifications: 'Notifications',
     notificationsOn: 'Afficher une notification pour les nouveaux messages',
+    notificationsAllow: 'Autoriser les notifications dans ce navigateur',
     notificationsDenied: 'Le navigateur n’autorise pas les notifications pour cette page.',
     account: 'Compte',
     servers: 'Serveurs de ce compte',

@@ -141,6 +141,12 @@ export class BrowserRuntime implements Runtime {
     await navigator.clipboard.writeText(text);
   }
 
+  notificationPermission(): 'granted' | 'denied' | 'ask' {
+    if (typeof Notification === 'undefined') return 'denied';
+    if (Notification.permission === 'default') return 'ask';
+    return Notification.permission;
+  }
+
   async requestNotificationPermission(): Promise<boolean> {
     if (typeof Notification === 'undefined') return false;
     if (Notification.permission === 'granted') return true;

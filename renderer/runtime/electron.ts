@@ -79,6 +79,10 @@ export class ElectronRuntime implements Runtime {
     await navigator.clipboard.writeText(text);
   }
 
+  notificationPermission(): 'granted' {
+    return 'granted';
+  }
+
   async requestNotificationPermission(): Promise<boolean> {
     // The main process shows native notifications; the OS settings decide.
     return true;

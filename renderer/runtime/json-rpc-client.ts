@@ -87,11 +87,7 @@ export class JsonRpcClient {
     if (isRecord(message.error)) {
       const body = message.error as unknown as RpcErrorBody;
       pending.reject(
-        new CoreCallError(
-          String(body.message),
-          Number(body.code),
-          body.data?.code ?? 'internal',
-        ),
+        new CoreCallError(String(body.message), Number(body.code), body.data?.code ?? 'internal'),
       );
     } else {
       pending.resolve(message.result);

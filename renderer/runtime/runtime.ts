@@ -41,6 +41,8 @@ export interface Runtime {
   copyText(text: string): Promise<void>;
   /** Whether notifications can be shown; the browser asks the person first. */
   requestNotificationPermission(): Promise<boolean>;
+  /** 'ask' while the browser has not been allowed or refused notifications yet. */
+  notificationPermission(): 'granted' | 'denied' | 'ask';
   readonly platform: string;
 }
 

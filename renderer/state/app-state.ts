@@ -12,9 +12,7 @@ export interface SetupProgress {
 }
 
 export type Dialog =
-  | { kind: 'newChat'; addr?: string }
-  | { kind: 'contact'; chatId: number }
-  | { kind: 'settings' };
+  { kind: 'newChat'; addr?: string } | { kind: 'contact'; chatId: number } | { kind: 'settings' };
 
 export interface Toast {
   id: number;

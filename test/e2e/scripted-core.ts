@@ -57,6 +57,9 @@ export function scriptedCore(options: ScriptedCoreOptions) {
   let nextId = 2;
   const id = () => nextId++;
   const now = options.now;
+  // New messages get times that run on from the story's clock, not the machine's.
+  const startedAt = Date.now();
+  const clock = () => now + (Date.now() - startedAt);
 
   const storeBlob = (data: Buffer, contentType: string) => {
     const hash = createHash('sha256').update(data).digest('hex');
@@ -118,7 +121,10 @@ export function scriptedCore(options: ScriptedCoreOptions) {
     const total = chat.bulk ?? 0;
     const outgoing = index % 3 === 0;
     const peer = chat.summary.contactIds[0] ?? 0;
-    const long = index % 7 === 0 ? ' This one is longer, so that rows have different heights and the list has to measure them as they come into view.' : '';
+    const long =
+      index % 7 === 0
+        ? ' This one is longer, so that rows have different heights and the list has to measure them as they come into view.'
+        : '';
     return {
       id: 10_000_000 + index,
       chatId: chat.summary.id,
@@ -142,8 +148,12 @@ export function scriptedCore(options: ScriptedCoreOptions) {
   const messagesOf = (chat: ChatRecord, offset: number, limit: number): Message[] => {
     if (chat.bulk !== undefined) {
       const out: Message[] = [];
-      for (let i = offset; i < Math.min(chat.bulk, offset + limit); i++) out.push(bulkMessage(chat, i));
-      return [...out, ...chat.messages.slice(Math.max(0, offset - chat.bulk), offset + limit - chat.bulk)].slice(0, limit);
+      for (let i = offset; i < Math.min(chat.bulk, offset + limit); i++)
+        out.push(bulkMessage(chat, i));
+      return [
+        ...out,
+        ...chat.messages.slice(Math.max(0, offset - chat.bulk), offset + limit - chat.bulk),
+      ].slice(0, limit);
     }
     return chat.messages.slice(offset, offset + limit);
   };
@@ -177,10 +187,7 @@ export function scriptedCore(options: ScriptedCoreOptions) {
     return chat;
   };
 
-  const addChat = (
-    contact: Contact,
-    extra: Partial<ChatRecord['summary']> = {},
-  ): ChatRecord => {
+  const addChat = (contact: Contact, extra: Partial<ChatRecord['summary']> = {}): ChatRecord => {
     const chat: ChatRecord = {
       summary: {
         id: id(),
@@ -228,7 +235,10 @@ export function scriptedCore(options: ScriptedCoreOptions) {
     createAccount('alice@estafette.test', 'Alice Moreau');
     const me = 1;
     const fp = (addr: string) => fingerprintOf(addr);
-    const bob = addContact('bob@estafette.test', 'Bob Martin', { fingerprint: fp('bob'), verified: true });
+    const bob = addContact('bob@estafette.test', 'Bob Martin', {
+      fingerprint: fp('bob'),
+      verified: true,
+    });
     const chloe = addContact('chloe@exemple.fr', 'Chloé Dubois', { fingerprint: fp('chloe') });
     const nora = addContact('nora.petit@example.net', 'Nora Petit');
     const news = addContact('news@rail-club.example', 'Rail Club');
@@ -243,7 +253,13 @@ export function scriptedCore(options: ScriptedCoreOptions) {
     const photoBlob = storeBlob(photo, 'image/png');
     const pdf = Buffer.from('%PDF-1.4\n% scripted\n');
     const pdfBlob = storeBlob(pdf, 'application/pdf');
-    const attachment = (blob: string, filename: string, contentType: string, size: number, isImage: boolean): Attachment => ({
+    const attachment = (
+      blob: string,
+      filename: string,
+      contentType: string,
+      size: number,
+      isImage: boolean,
+    ): Attachment => ({
       id: id(),
       blob,
       filename,
@@ -255,46 +271,110 @@ export function scriptedCore(options: ScriptedCoreOptions) {
     const b = addChat(bob);
     const t0 = now - DAY;
     b.messages.push(
-      message(b.summary.id, bob.id, false, 'Are you coming to the climbing gym tomorrow?', t0 - 4 * HOUR),
+      message(
+        b.summary.id,
+        bob.id,
+        false,
+        'Are you coming to the climbing gym tomorrow?',
+        t0 - 4 * HOUR,
+      ),
       message(b.summary.id, me, true, 'Yes! 6 pm works for me.', t0 - 4 * HOUR + 3 * MINUTE),
-      message(b.summary.id, bob.id, false, 'They set a new route on the north wall.', now - 90 * MINUTE, {
-        attachments: [attachment(photoBlob, 'north-wall.png', 'image/png', photo.length, true)],
-      }),
-      message(b.summary.id, me, true, 'Looks hard. The grades are listed here: https://example.org/routes/42', now - 80 * MINUTE, { state: 'delivered' }),
-      message(b.summary.id, me, true, 'Bringing the spare harness and the route map for the weekend.', now - 30 * MINUTE, {
-        state: 'sent',
-        attachments: [attachment(pdfBlob, 'route-map.pdf', 'application/pdf', 184_320, false)],
-      }),
-      message(b.summary.id, bob.id, false, 'Perfect. See you at the station at 6!', now - 8 * MINUTE, { state: 'received' }),
-      message(b.summary.id, bob.id, false, 'I will be on the platform with the blue bag.', now - 7 * MINUTE, { state: 'received' }),
+      message(
+        b.summary.id,
+        bob.id,
+        false,
+        'They set a new route on the north wall.',
+        now - 90 * MINUTE,
+        {
+          attachments: [attachment(photoBlob, 'north-wall.png', 'image/png', photo.length, true)],
+        },
+      ),
+      message(
+        b.summary.id,
+        me,
+        true,
+        'Looks hard. The grades are listed here: https://example.org/routes/42',
+        now - 80 * MINUTE,
+        { state: 'delivered' },
+      ),
+      message(
+        b.summary.id,
+        me,
+        true,
+        'Bringing the spare harness and the route map for the weekend.',
+        now - 30 * MINUTE,
+        {
+          state: 'sent',
+          attachments: [attachment(pdfBlob, 'route-map.pdf', 'application/pdf', 184_320, false)],
+        },
+      ),
+      message(
+        b.summary.id,
+        bob.id,
+        false,
+        'Perfect. See you at the station at 6!',
+        now - 8 * MINUTE,
+        { state: 'received' },
+      ),
+      message(
+        b.summary.id,
+        bob.id,
+        false,
+        'I will be on the platform with the blue bag.',
+        now - 7 * MINUTE,
+        { state: 'received' },
+      ),
       message(b.summary.id, me, true, 'On my way', now - 2 * MINUTE, { state: 'pending' }),
     );
 
     const r = addChat(nora, { isRequest: true, encrypted: false });
     r.messages.push(
-      message(r.summary.id, nora.id, false, 'Hi Alice! We met at the conference in Lyon. Would you share the slides of your talk?', now - 3 * HOUR, { state: 'received', encryption: 'none' }),
+      message(
+        r.summary.id,
+        nora.id,
+        false,
+        'Hi Alice! We met at the conference in Lyon. Would you share the slides of your talk?',
+        now - 3 * HOUR,
+        { state: 'received', encryption: 'none' },
+      ),
     );
 
     const c = addChat(chloe);
-    c.messages.push(message(c.summary.id, me, true, 'Merci pour le dîner, c’était super !', now - DAY - 2 * HOUR));
+    c.messages.push(
+      message(c.summary.id, me, true, 'Merci pour le dîner, c’était super !', now - DAY - 2 * HOUR),
+    );
 
     const j = addChat(jonas);
     j.messages.push(
       message(j.summary.id, jonas.id, false, 'Kannst du mir die Adresse schicken?', now - 2 * DAY),
-      message(j.summary.id, me, true, 'Klar: Bahnhofstraße 12, 3. Stock.', now - 2 * DAY + 5 * MINUTE, {
-        state: 'failed',
-        error: 'The mail server refused the message: the mailbox of jonas@beispiel.de is full.',
-      }),
+      message(
+        j.summary.id,
+        me,
+        true,
+        'Klar: Bahnhofstraße 12, 3. Stock.',
+        now - 2 * DAY + 5 * MINUTE,
+        {
+          state: 'failed',
+          error: 'The mail server refused the message: the mailbox of jonas@beispiel.de is full.',
+        },
+      ),
     );
 
     const n = addChat(news, { encrypted: false });
     n.messages.push(
-      message(n.summary.id, news.id, false, 'Dear members,\n\nthe spring excursion to the old viaduct is on 12 April. Reply to this mail to book a seat.', now - 3 * DAY, {
-        encryption: 'none',
-        classicEmail: true,
-        subject: 'Spring excursion',
-        quotedText: 'On 2 March, Alice wrote:\n> Is there a trip planned this spring?',
-      }),
+      message(
+        n.summary.id,
+        news.id,
+        false,
+        'Dear members,\n\nthe spring excursion to the old viaduct is on 12 April. Reply to this mail to book a seat.',
+        now - 3 * DAY,
+        {
+          encryption: 'none',
+          classicEmail: true,
+          subject: 'Spring excursion',
+          quotedText: 'On 2 March, Alice wrote:\n> Is there a trip planned this spring?',
+        },
+      ),
     );
 
     const s = addChat(mallory);
@@ -304,7 +384,9 @@ export function scriptedCore(options: ScriptedCoreOptions) {
         encryption: 'none',
         error: 'It could not be decrypted: it was encrypted for a key this device does not have.',
       }),
-      message(s.summary.id, mallory.id, false, 'Did my last message arrive?', now - 1 * HOUR, { encryption: 'encrypted-unverified-sender' }),
+      message(s.summary.id, mallory.id, false, 'Did my last message arrive?', now - 1 * HOUR, {
+        encryption: 'encrypted-unverified-sender',
+      }),
     );
 
     const a = addChat(ada, { draft: 'I’ll send the slides tonight' });
@@ -338,7 +420,9 @@ export function scriptedCore(options: ScriptedCoreOptions) {
     const q = query?.trim().toLowerCase();
     return [...chats.values()]
       .filter((c) => !c.summary.archived)
-      .filter((c) => !q || c.summary.name.toLowerCase().includes(q) || (c.summary.addr ?? '').includes(q))
+      .filter(
+        (c) => !q || c.summary.name.toLowerCase().includes(q) || (c.summary.addr ?? '').includes(q),
+      )
       .map(summary)
       .sort((x, y) => (y.lastMessage?.timestamp ?? 0) - (x.lastMessage?.timestamp ?? 0));
   };
@@ -358,10 +442,18 @@ export function scriptedCore(options: ScriptedCoreOptions) {
     addAccount: async ({ addr, password, displayName }) => {
       const steps = ['autoconfig', 'imap-login', 'smtp-login', 'keys'] as const;
       for (const step of steps) {
-        emit({ type: 'accountSetupProgress', addr, step, detail: step === 'imap-login' ? 'imap.estafette.test:993' : '' });
+        emit({
+          type: 'accountSetupProgress',
+          addr,
+          step,
+          detail: step === 'imap-login' ? 'imap.estafette.test:993' : '',
+        });
         await new Promise((r) => setTimeout(r, 150));
         if (step === 'imap-login' && password === 'wrong') {
-          throw new CoreError('auth_failed', 'The server imap.estafette.test refused the login: the password or user name is wrong.');
+          throw new CoreError(
+            'auth_failed',
+            'The server imap.estafette.test refused the login: the password or user name is wrong.',
+          );
         }
       }
       emit({ type: 'accountSetupProgress', addr, step: 'done', detail: '' });
@@ -369,7 +461,10 @@ export function scriptedCore(options: ScriptedCoreOptions) {
     },
     addAccountManual: ({ addr, displayName }) => createAccount(addr, displayName ?? ''),
     removeAccount: ({ accountId }) => {
-      accounts.splice(accounts.findIndex((a) => a.id === accountId), 1);
+      accounts.splice(
+        accounts.findIndex((a) => a.id === accountId),
+        1,
+      );
       return { ok: true };
     },
     setProfile: ({ accountId, displayName, status, avatar }) => {
@@ -437,7 +532,7 @@ export function scriptedCore(options: ScriptedCoreOptions) {
     sendMessage: ({ accountId, chatId, text, attachments }) => {
       const chat = getChat(chatId);
       const encryption: Encryption = chat.summary.encrypted ? 'encrypted' : 'none';
-      const msg = message(chatId, 1, true, text, Date.now(), {
+      const msg = message(chatId, 1, true, text, clock(), {
         state: 'pending',
         encryption,
         attachments: (attachments ?? []).map((a) => {
@@ -515,7 +610,8 @@ export function scriptedCore(options: ScriptedCoreOptions) {
     async call<M extends MethodName>(method: M, params: unknown): Promise<Output<M>> {
       const spec = api[method];
       const parsed = spec.input.safeParse(params ?? {});
-      if (!parsed.success) throw new CoreError('invalid_input', `The request to ${method} is not valid.`);
+      if (!parsed.success)
+        throw new CoreError('invalid_input', `The request to ${method} is not valid.`);
       const handler = handlers[method] as (input: unknown) => Output<M> | Promise<Output<M>>;
       return structuredClone(await handler(parsed.data));
     },
@@ -529,7 +625,9 @@ export function scriptedCore(options: ScriptedCoreOptions) {
     receive(chatName, text) {
       const chat = [...chats.values()].find((c) => c.summary.name === chatName);
       if (!chat) throw new Error(`no chat ${chatName}`);
-      const msg = message(chat.summary.id, chat.summary.contactIds[0] ?? 0, false, text, Date.now(), { state: 'received' });
+      const msg = message(chat.summary.id, chat.summary.contactIds[0] ?? 0, false, text, clock(), {
+        state: 'received',
+      });
       chat.messages.push(msg);
       emit({ type: 'messageAdded', accountId: 1, message: { ...msg }, notify: true });
       chatChanged(1, chat);

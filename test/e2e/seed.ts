@@ -25,17 +25,20 @@ export function accountDatabase(dataDir: string, accountId: number): string {
  * third one outgoing (read), the others incoming (seen), all encrypted; every seventh is long
  * so that rows differ in height. Returns the text of the newest message.
  */
-export function seedMessages(dataDir: string, accountId: number, chatId: number, n: number): string {
+export function seedMessages(
+  dataDir: string,
+  accountId: number,
+  chatId: number,
+  n: number,
+): string {
   const db = new Database(accountDatabase(dataDir, accountId));
   try {
     db.pragma('busy_timeout = 10000');
     const chat = db.prepare('SELECT contact_id FROM chats WHERE id = ?').get(chatId) as
-      | { contact_id: number | null }
-      | undefined;
+      { contact_id: number | null } | undefined;
     if (!chat?.contact_id) throw new Error(`chat ${chatId} is not a 1:1 chat`);
     const self = db.prepare('SELECT id FROM contacts WHERE is_self = 1').pluck().get() as
-      | number
-      | undefined;
+      number | undefined;
     if (self === undefined) throw new Error('the account has no self contact');
     const insert = db.prepare(
       `INSERT INTO messages (chat_id, from_id, outgoing, kind, text, timestamp, received_at,
@@ -61,7 +64,8 @@ export function seedMessages(dataDir: string, accountId: number, chatId: number,
           `seed-${run}-${i}@estafette.test`,
         );
       }
-      db.prepare('UPDATE chats SET last_activity = ? WHERE id = ?').run(end, chatId);
+      // The seeded history is end-to-end encrypted, so the chat is too.
+      db.prepare('UPDATE chats SET last_activity = ?, encrypted = 1 WHERE id = ?').run(end, chatId);
     })();
     return last;
   } finally {

@@ -133,9 +133,11 @@ describe('alice and bob, each in a browser, chat through their mail accounts', (
 
   it('alice sets up her account with the advanced form', async () => {
     await onboardManually(alice, aliceUser, server.info, 'Alice');
-    await expect.poll(() => alice.locator('.connectivity-label').textContent(), {
-      timeout: 30_000,
-    }).toBe('Connected');
+    await expect
+      .poll(() => alice.locator('.connectivity-label').textContent(), {
+        timeout: 30_000,
+      })
+      .toBe('Connected');
   });
 
   it('bob sets up his account from address and password (autoconfig)', async () => {
@@ -187,7 +189,9 @@ describe('alice and bob, each in a browser, chat through their mail accounts', (
       mimeType: 'image/png',
       buffer: landscapePng(),
     });
-    await visible(alice.getByRole('list', { name: 'Attachments to send' }).getByText('north-wall.png'));
+    await visible(
+      alice.getByRole('list', { name: 'Attachments to send' }).getByText('north-wall.png'),
+    );
     await sendText(alice, 'The new route on the north wall.');
     const thumbnail = message(bob, 'north wall').locator('img.thumbnail-image');
     await thumbnail.waitFor({ timeout: 30_000 });

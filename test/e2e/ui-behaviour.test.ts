@@ -12,7 +12,7 @@ import type { WebHost } from '../../main/web/server.ts';
 import { launchBrowser, openPage, screenshot, seriousAxeViolations } from './browser.ts';
 import type { PageOptions } from './browser.ts';
 import { scriptedCore } from './scripted-core.ts';
-import { attribute, chatRow, message, scrollThroughHistory, sendText, visible } from './ui-steps.ts';
+import { attribute, chatRow, message, scrollThroughHistory, visible } from './ui-steps.ts';
 
 const RENDERER = join(import.meta.dirname, '../../out/renderer/index.html');
 // Saturday 14 March 2026, 11:30 in Paris: "today" in every screenshot.
@@ -47,15 +47,48 @@ describe('the UI against a scripted core', () => {
     await emptyHost?.close();
   });
 
+  it('shows placeholders, changed keys, classic email and setup progress (screenshots)', async () => {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      const page = await open({ colorScheme });
+      await chatRow(page, 'Sam Keller').click();
+      await visible(page.getByText('This message could not be shown.'));
+      await visible(page.getByRole('alert').filter({ hasText: 'encryption key of Sam Keller' }));
+      await attribute(
+        message(page, 'last message arrive'),
+        'data-encryption',
+        'encrypted-unverified-sender',
+      );
+      await screenshot(page, `states-placeholder-en-${colorScheme}`);
+      await chatRow(page, 'Rail Club').click();
+      await page.getByRole('button', { name: 'Show quoted text' }).click();
+      await visible(page.getByText('Is there a trip planned this spring?'));
+      await screenshot(page, `states-classic-email-en-${colorScheme}`);
+      await chatRow(page, 'Jonas Weber').click();
+      await visible(page.getByRole('button', { name: 'Retry' }));
+      await screenshot(page, `states-failed-en-${colorScheme}`);
+      await page.context().close();
+
+      const setup = await open({ colorScheme }, emptyHost);
+      await setup.getByLabel('Email address').fill('alice@estafette.test');
+      await setup.getByLabel('Password', { exact: true }).fill('wrong');
+      await setup.getByRole('button', { name: 'Log in' }).click();
+      await visible(setup.getByRole('progressbar', { name: 'Setup progress' }));
+      await screenshot(setup, `states-setup-progress-en-${colorScheme}`);
+      await visible(setup.getByRole('alert').filter({ hasText: 'refused the login' }));
+      await screenshot(setup, `states-setup-failed-en-${colorScheme}`);
+      await setup.context().close();
+    }
+  });
+
   it('moves through the chat list with the arrow keys and opens a chat with Enter', async () => {
     const page = await open();
     const rows = page.locator('.chat-row');
     await rows.first().waitFor();
     await page.getByRole('searchbox', { name: 'Filter chats' }).focus();
     await page.keyboard.press('ArrowDown');
-    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toContain(
-      'Nora Petit',
-    );
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.textContent))
+      .toContain('Nora Petit');
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
@@ -137,35 +170,6 @@ describe('the UI against a scripted core', () => {
     await visible(message(page, 'The train is early.'));
     await jump.waitFor({ state: 'detached' });
     await page.context().close();
-  });
-
-  it('shows placeholders, changed keys, classic email and setup progress (screenshots)', async () => {
-    for (const colorScheme of ['light', 'dark'] as const) {
-      const page = await open({ colorScheme });
-      await chatRow(page, 'Sam Keller').click();
-      await visible(page.getByText('This message could not be shown.'));
-      await visible(page.getByRole('alert').filter({ hasText: 'encryption key of Sam Keller' }));
-      await attribute(message(page, 'last message arrive'), 'data-encryption', 'encrypted-unverified-sender');
-      await screenshot(page, `states-placeholder-en-${colorScheme}`);
-      await chatRow(page, 'Rail Club').click();
-      await page.getByRole('button', { name: 'Show quoted text' }).click();
-      await visible(page.getByText('Is there a trip planned this spring?'));
-      await screenshot(page, `states-classic-email-en-${colorScheme}`);
-      await chatRow(page, 'Jonas Weber').click();
-      await visible(page.getByRole('button', { name: 'Retry' }));
-      await screenshot(page, `states-failed-en-${colorScheme}`);
-      await page.context().close();
-
-      const setup = await open({ colorScheme }, emptyHost);
-      await setup.getByLabel('Email address').fill('alice@estafette.test');
-      await setup.getByLabel('Password', { exact: true }).fill('wrong');
-      await setup.getByRole('button', { name: 'Log in' }).click();
-      await visible(setup.getByRole('progressbar', { name: 'Setup progress' }));
-      await screenshot(setup, `states-setup-progress-en-${colorScheme}`);
-      await visible(setup.getByRole('alert').filter({ hasText: 'refused the login' }));
-      await screenshot(setup, `states-setup-failed-en-${colorScheme}`);
-      await setup.context().close();
-    }
   });
 
   it('shows why a message failed and sends it again on Retry', async () => {

@@ -93,7 +93,10 @@ describe('the UI text catalogues', () => {
       for (const [key, value] of flat) {
         if (!value.trim()) wrong.push(`${key} is empty`);
         const reference = english.get(key) ?? english.get(`${baseKey(key)}_other`);
-        if (reference !== undefined && placeholders(reference).join() !== placeholders(value).join()) {
+        if (
+          reference !== undefined &&
+          placeholders(reference).join() !== placeholders(value).join()
+        ) {
           wrong.push(`${key}: ${placeholders(value).join()} ≠ ${placeholders(reference).join()}`);
         }
       }

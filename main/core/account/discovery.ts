@@ -6,19 +6,11 @@ import { CoreError } from '../errors.ts';
 import type { ErrorCode } from '../errors.ts';
 import { autoconfigUrls as defaultAutoconfigUrls, fetchAutoconfig } from './autoconfig.ts';
 import type { AutoconfigFetch, AutoconfigResult } from './autoconfig.ts';
-import {
-  DEFAULT_LOGIN_TIMEOUT_MS,
-  checkImapLogin,
-  checkSmtpLogin,
-  classifyConnectionError,
-  tlsOptionsFor,
-} from './login-check.ts';
-import type {
-  ConnectionSecurityOptions,
-  ImapLoginInfo,
-  Protocol,
-  SmtpLoginInfo,
-} from './login-check.ts';
+import { assertReadableCertificates } from '../transport/connection.ts';
+import { classifyConnectionError } from '../transport/connection-error.ts';
+import type { Protocol } from '../transport/connection-error.ts';
+import { DEFAULT_LOGIN_TIMEOUT_MS, checkImapLogin, checkSmtpLogin } from './login-check.ts';
+import type { ConnectionSecurityOptions, ImapLoginInfo, SmtpLoginInfo } from './login-check.ts';
 import { parseEmailAddress } from './server-settings.ts';
 import type { ServerEndpoint, ServerSettings } from './server-settings.ts';
 
@@ -221,7 +213,7 @@ export async function discoverSettings(
     timeoutMs: options.timeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS,
   };
   // A malformed CA should fail once, up front, not once per candidate.
-  tlsOptionsFor(security);
+  assertReadableCertificates(security.trustedCertificates ?? []);
 
   const found = await lookUpAutoconfig(parts.address, options, report);
   const guesses = guessCandidates(parts.address);

@@ -86,7 +86,10 @@ export class LiveAccount {
       now: env.now,
       kickOutbox: () => this.outbox.kick(),
     };
-    this.outbox = new Outbox(this.ctx, composeOutgoing, judgeSendFailure);
+    // Read the settings at judging time, so the verdict names the SMTP server in use.
+    this.outbox = new Outbox(this.ctx, composeOutgoing, (e) =>
+      judgeSendFailure(e, this.config.settings.smtp),
+    );
   }
 
   /** Write a new account's directory, database and secrets. */

@@ -7,6 +7,7 @@ import { domainToASCII } from 'node:url';
 import { z } from 'zod';
 import { ServerSettingsSchema as sharedServerSettingsSchema } from '../../../shared/types.ts';
 import { CoreError } from '../errors.ts';
+import { isLoopbackHost } from '../transport/connection.ts';
 
 /** How a connection is protected: TLS from the first byte, STARTTLS, or not at all (loopback only). */
 export type Security = 'tls' | 'starttls' | 'plain';
@@ -34,16 +35,6 @@ export type AccountPasswords = {
 };
 
 const hostLabel = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-
-/** Whether the host is this machine: the only place a connection without TLS is acceptable. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host
-    .trim()
-    .toLowerCase()
-    .replace(/^\[(.*)\]$/, '$1');
-  if (h === 'localhost' || h === '::1') return true;
-  return isIP(h) === 4 && h.startsWith('127.');
-}
 
 /** The ASCII (punycode) form of a host name or IP literal, or null when it is not one. */
 export function normalizeHost(host: string): string | null {

@@ -6,12 +6,10 @@
 import { createHash } from 'node:crypto';
 import type { Encryption } from '../../../shared/types.ts';
 import type { CoreEvent } from '../../../shared/events.ts';
-import { parseMail, mergeProtected } from '../mime/parse.ts';
 import type { MailAddress, ParsedMail } from '../mime/types.ts';
 import type { AccountContext } from '../account/context.ts';
 import type { PeerOverlay } from '../store/peers.ts';
 import { observeGossip } from './peer-updates.ts';
-import { decryptIncoming } from '../securejoin/shared-secrets.ts';
 import type { SecureJoinSecret } from '../securejoin/shared-secrets.ts';
 import { prepareSecureJoin } from '../securejoin/steps.ts';
 import type { SecureJoinOutcome } from '../securejoin/steps.ts';
@@ -24,6 +22,9 @@ import { addSystemLine } from '../securejoin/system-line.ts';
 import { fileGroupMessage, readIncomingGroup } from './groups.ts';
 import type { IncomingGroup } from './groups.ts';
 import { sentenceOf } from '../errors.ts';
+import { openBatch } from './mail-opening.ts';
+import type { MailOpening } from './mail-opening.ts';
+import { chatChanged, deferChatSummaries, flushChatSummaries } from './batch-events.ts';
 
 export interface FetchedMail {
   uid: number;
@@ -78,10 +79,14 @@ export async function receiveBatch(
 ): Promise<void> {
   const overlay: PeerOverlay = new Map();
   const prepared: Prepared[] = [];
-  for (const mail of batch) {
+  // Parsing and decryption of the whole batch start at once, on worker threads for big batches
+  // (chat/open-pool.ts); what depends on earlier messages (Autocrypt state) is applied in order.
+  const openings = opts.poison === undefined ? openBatch(ctx, batch) : [];
+  for (const [i, mail] of batch.entries()) {
+    const opening = openings[i];
     prepared.push(
-      opts.poison === undefined
-        ? await prepare(ctx, mail, overlay)
+      opening
+        ? await prepare(ctx, mail, opening, overlay)
         : placeholder(
             mail,
             null,
@@ -91,9 +96,12 @@ export async function receiveBatch(
     );
   }
   const events: CoreEvent[] = [];
+  // One summary per chat per batch, not one per message (chat/batch-events.ts).
+  deferChatSummaries(events);
   ctx.db.transaction(() => {
     for (const peer of overlay.values()) ctx.peers.save(peer);
     for (const p of prepared) store(ctx, p, events);
+    flushChatSummaries(ctx, events);
     ctx.imapState.save('INBOX', watermark);
   })();
   // SecureJoin replies and group announcements may have been queued.
@@ -104,12 +112,14 @@ export async function receiveBatch(
 async function prepare(
   ctx: AccountContext,
   mail: FetchedMail,
+  opening: Promise<MailOpening>,
   overlay: PeerOverlay,
 ): Promise<Prepared> {
+  const opened = await opening;
   const receivedAt = ctx.now();
   let outer: ParsedMail;
   try {
-    outer = await parseMail(mail.source);
+    outer = opened.outer();
   } catch (e) {
     return placeholder(mail, null, receivedAt, `This message could not be read: ${sentenceOf(e)}`);
   }
@@ -131,14 +141,11 @@ async function prepare(
   if (outer.encrypted) {
     try {
       // A verified sender counts only with the verified key; SecureJoin's password-encrypted
-      // steps open with the invite's secret.
-      const result = await decryptIncoming(ctx, {
-        armored: outer.encrypted.armored,
-        expectedSignerKeys: await expectedSignerKeys(ctx, from.addr, overlay),
-      });
+      // steps open with the invite's secret. Opened already (chat/mail-opening.ts); the
+      // signature is judged here, against the keys expected at this point of the batch.
+      const result = await opened.decrypt(await expectedSignerKeys(ctx, from.addr, overlay));
       secret = result.secret;
-      const inner = await parseMail(Buffer.from(result.data));
-      parsed = mergeProtected(outer, inner);
+      parsed = result.parsed;
       if (result.signature.status === 'valid') {
         encryption = 'encrypted';
         signerFingerprint = result.signature.signerFingerprint;
@@ -436,5 +443,5 @@ function insertAndAnnounce(
     message: ctx.messages.get(id),
     notify: notify && !outgoing,
   });
-  events.push({ type: 'chatChanged', accountId: ctx.id, chat: ctx.chats.summary(chatId) });
+  chatChanged(ctx, events, chatId);
 }

@@ -1,5 +1,6 @@
 import type { PublicKey } from 'openpgp';
-import { fingerprintOf, publicKeyFromKeydata } from './keys.ts';
+import { fingerprintOf } from './keys.ts';
+import { publicKeyFromKeydataCached } from './keydata-cache.ts';
 
 /** Autocrypt's encryption preference; anything but `mutual` means `nopreference`. */
 export type PreferEncrypt = 'mutual' | 'nopreference';
@@ -108,7 +109,8 @@ export async function readHeaderKey<T extends { keydata: string }>(
   header: T,
 ): Promise<WithKey<T> | null> {
   try {
-    const publicKey = await publicKeyFromKeydata(header.keydata);
+    // Cached: the same key arrives with every message of a peer (crypto/keydata-cache.ts).
+    const publicKey = await publicKeyFromKeydataCached(header.keydata);
     return { ...header, publicKey, fingerprint: fingerprintOf(publicKey) };
   } catch {
     return null;

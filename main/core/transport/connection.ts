@@ -1,31 +1,43 @@
+import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { getCACertificates } from 'node:tls';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { CoreError } from '../errors.ts';
 
-/**
- * How to reach one mail server (IMAP or SMTP). Kept local to transport so it does not depend on
- * the account settings types; the account layer maps its settings onto this.
- */
-export type ServerConnection = {
+/** How much to trust a server's certificate. */
+export type CertificateTrust = {
+  /** PEM certificate authorities trusted in addition to the system's (an organisation's own CA). */
+  ca?: string[];
+  /** False skips certificate checks entirely; only ever set by an explicit, informed user choice. */
+  rejectUnauthorized: boolean;
+};
+
+/** Where one mail server (IMAP or SMTP) is, how the connection is secured, and the login name. */
+export type ServerAddress = {
   host: string;
   port: number;
   /** 'tls': encrypted from the first byte; 'starttls': upgraded and required; 'plain': loopback only. */
   security: 'tls' | 'starttls' | 'plain';
   user: string;
-  password: string;
-  tls: { ca?: string[]; rejectUnauthorized: boolean };
 };
 
-/** Whether a host name or address refers to this machine. */
+/**
+ * How to reach one mail server (IMAP or SMTP). Kept local to transport so it does not depend on
+ * the account settings types; the account layer maps its settings onto this.
+ */
+export type ServerConnection = ServerAddress & {
+  password: string;
+  tls: CertificateTrust;
+};
+
+/** Whether the host is this machine: the only place a connection without TLS is acceptable. */
 export function isLoopbackHost(host: string): boolean {
   const h = host
     .trim()
     .toLowerCase()
-    .replace(/^\[|\]$/g, '');
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  if (isIP(h) === 4) return h.startsWith('127.');
-  return h === '::1' || h.startsWith('::ffff:127.');
+    .replace(/^\[(.*)\]$/, '$1');
+  if (h === 'localhost' || h === '::1') return true;
+  return isIP(h) === 4 && h.startsWith('127.');
 }
 
 /** Throws unless the connection will be encrypted or stays on this machine. */
@@ -38,8 +50,30 @@ export function assertEncryptedOrLoopback(server: ServerConnection): void {
   }
 }
 
-/** Node TLS options for a server: its CA list, certificate checking and SNI for host names. */
-export function tlsOptionsFor(server: ServerConnection): TlsConnectionOptions {
+/** Throws invalid_input unless every extra certificate authority is a readable PEM certificate. */
+export function assertReadableCertificates(pems: readonly string[]): void {
+  for (const pem of pems) {
+    try {
+      if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM block');
+      new X509Certificate(pem);
+    } catch (e) {
+      throw new CoreError(
+        'invalid_input',
+        'A trusted certificate could not be read. Give certificate authorities in PEM form (-----BEGIN CERTIFICATE-----).',
+        { cause: e },
+      );
+    }
+  }
+}
+
+/**
+ * Node TLS options for a server: the system's trust plus the given CAs (or no checks, if asked),
+ * TLS 1.2 at least, and SNI for host names.
+ */
+export function tlsOptionsFor(server: {
+  host: string;
+  tls: CertificateTrust;
+}): TlsConnectionOptions {
   const options: TlsConnectionOptions = {
     rejectUnauthorized: server.tls.rejectUnauthorized,
     minVersion: 'TLSv1.2',

@@ -320,7 +320,8 @@ export class ImapSync {
       const cause = failure instanceof CoreError ? failure : (this.#lastError ?? failure);
       const { code, sentence } = classifyConnectionError(
         cause ?? new Error('closed'),
-        this.#options.connection.host,
+        'IMAP',
+        this.#options.connection,
       );
       let delay = this.#backoff.next();
       if (code === 'auth_failed') delay = Math.max(delay, AUTH_RETRY_FLOOR_MS);

@@ -4,7 +4,7 @@ import type { ErrorCode } from '../errors.ts';
 import { CoreError } from '../errors.ts';
 import { classifyConnectionError } from './connection-error.ts';
 import { assertEncryptedOrLoopback, tlsOptionsFor } from './connection.ts';
-import type { ServerConnection } from './connection.ts';
+import type { ServerAddress, ServerConnection } from './connection.ts';
 import { describeError, silentLogger } from './logger.ts';
 import type { TransportLogger } from './logger.ts';
 
@@ -83,12 +83,13 @@ function serverText(error: NodemailerLikeError): string {
 }
 
 /** Turns a nodemailer error into a SmtpSendError with the outbox's retry decision. */
-export function classifySmtpError(error: unknown, host: string): SmtpSendError {
+export function classifySmtpError(error: unknown, server: ServerAddress): SmtpSendError {
   if (error instanceof SmtpSendError) return error;
   const e = (typeof error === 'object' && error !== null ? error : {}) as NodemailerLikeError;
   const replyCode = replyCodeOf(e);
+  const { host } = server;
   if (e.code === 'EAUTH' || e.code === 'ENOAUTH') {
-    const { sentence } = classifyConnectionError(error, host);
+    const { sentence } = classifyConnectionError(error, 'SMTP', server);
     return new SmtpSendError('auth_failed', sentence, {
       permanent: false,
       replyCode,
@@ -114,17 +115,23 @@ export function classifySmtpError(error: unknown, host: string): SmtpSendError {
       cause: error,
     });
   }
-  const { code, sentence } = classifyConnectionError(error, host);
+  const { code, sentence } = classifyConnectionError(error, 'SMTP', server);
   return new SmtpSendError(code, sentence, { permanent: false, cause: error });
 }
 
-/** The outbox's verdict on a failed send: give up on the message (permanent) or retry it later. */
-export function judgeSendFailure(error: unknown): {
+/**
+ * The outbox's verdict on a failed send through `server`: give up on the message (permanent) or
+ * retry it later.
+ */
+export function judgeSendFailure(
+  error: unknown,
+  server: ServerAddress,
+): {
   permanent: boolean;
   code: ErrorCode;
   sentence: string;
 } {
-  const failure = classifySmtpError(error, 'The mail server');
+  const failure = classifySmtpError(error, server);
   return { permanent: failure.permanent, code: failure.code, sentence: failure.sentence };
 }
 
@@ -147,7 +154,7 @@ export function messageIdOf(raw: Buffer): string | null {
  * implicit TLS, or STARTTLS that must succeed; cleartext only to this machine.
  */
 export class SmtpSender {
-  readonly #host: string;
+  readonly #server: ServerAddress;
   readonly #transport: Transporter<SMTPPoolSentMessageInfo, SMTPPoolOptions>;
   readonly #log: TransportLogger;
   #closed = false;
@@ -155,7 +162,12 @@ export class SmtpSender {
   constructor(options: SmtpSenderOptions) {
     const server = options.connection;
     assertEncryptedOrLoopback(server);
-    this.#host = server.host;
+    this.#server = {
+      host: server.host,
+      port: server.port,
+      security: server.security,
+      user: server.user,
+    };
     this.#log = options.logger ?? silentLogger;
     this.#transport = createTransport({
       pool: true,
@@ -198,7 +210,7 @@ export class SmtpSender {
         raw: request.raw,
       });
     } catch (error) {
-      const failure = classifySmtpError(error, this.#host);
+      const failure = classifySmtpError(error, this.#server);
       this.#log.info('smtp send failed', {
         code: failure.code,
         permanent: failure.permanent,
@@ -208,7 +220,7 @@ export class SmtpSender {
       throw failure;
     }
     const rejected = (info.rejectedErrors ?? []).map((e): RejectedRecipient => {
-      const failure = classifySmtpError(e, this.#host);
+      const failure = classifySmtpError(e, this.#server);
       const recipient = (e as NodemailerLikeError).recipient;
       return {
         address: typeof recipient === 'string' ? recipient : '',
@@ -220,7 +232,11 @@ export class SmtpSender {
     // Rejections without details still have to show up.
     for (const address of info.rejected) {
       if (!rejected.some((r) => r.address === address)) {
-        rejected.push({ address, permanent: false, sentence: `${this.#host} refused ${address}.` });
+        rejected.push({
+          address,
+          permanent: false,
+          sentence: `${this.#server.host} refused ${address}.`,
+        });
       }
     }
     return {

@@ -61,7 +61,8 @@ export function ChatList({
   const pendingFocus = useRef(false);
   const items = virtualizer.getVirtualItems();
   const firstChat = rows.findIndex((r) => r.kind === 'chat');
-  const wanted = rows[focusIndex]?.kind === 'chat' ? focusIndex : Math.max(selectedIndex, firstChat);
+  const wanted =
+    rows[focusIndex]?.kind === 'chat' ? focusIndex : Math.max(selectedIndex, firstChat);
   const tabbable = items.some((i) => i.index === wanted)
     ? wanted
     : (items.find((i) => rows[i.index]?.kind === 'chat')?.index ?? -1);
@@ -69,9 +70,7 @@ export function ChatList({
   useEffect(() => {
     if (!pendingFocus.current) return;
     pendingFocus.current = false;
-    scrollRef.current
-      ?.querySelector<HTMLElement>(`.chat-row[data-row="${focusIndex}"]`)
-      ?.focus();
+    scrollRef.current?.querySelector<HTMLElement>(`.chat-row[data-row="${focusIndex}"]`)?.focus();
   });
 
   const moveFocus = (from: number, step: number) => {

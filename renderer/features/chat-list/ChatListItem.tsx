@@ -82,11 +82,16 @@ export function ChatListItem({
               {preview}
             </span>
           )}
-          {chat.isRequest && showRequestMark && <span className="request-pill">{t('chatList.requestMark')}</span>}
+          {chat.isRequest && showRequestMark && (
+            <span className="request-pill">{t('chatList.requestMark')}</span>
+          )}
           {chat.unreadCount > 0 && (
             <span className={`badge ${chat.muted ? 'badge-muted' : ''}`}>
               {chat.unreadCount > 999 ? '999+' : chat.unreadCount}
-              <span className="sr-only"> {t('chatList.unreadSuffix', { count: chat.unreadCount })}</span>
+              <span className="sr-only">
+                {' '}
+                {t('chatList.unreadSuffix', { count: chat.unreadCount })}
+              </span>
             </span>
           )}
         </span>

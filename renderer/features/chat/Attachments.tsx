@@ -27,11 +27,20 @@ function ImageAttachment({ accountId, attachment }: { accountId: number; attachm
         {url ? (
           <img src={url} alt={attachment.filename} className="thumbnail-image" draggable={false} />
         ) : (
-          <span className="thumbnail-loading" role="status" aria-label={t('message.imageLoading')} />
+          <span
+            className="thumbnail-loading"
+            role="status"
+            aria-label={t('message.imageLoading')}
+          />
         )}
       </button>
       {open && url && (
-        <Dialog title={attachment.filename} onClose={() => setOpen(false)} wide className="lightbox">
+        <Dialog
+          title={attachment.filename}
+          onClose={() => setOpen(false)}
+          wide
+          className="lightbox"
+        >
           <img src={url} alt={attachment.filename} className="lightbox-image" />
           <div className="dialog-actions">
             <a className="button" href={url} download={attachment.filename}>

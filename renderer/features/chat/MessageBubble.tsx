@@ -19,7 +19,10 @@ import { MessageStateIcon } from './MessageStateIcon.tsx';
 function Meta({ message }: { message: Message }) {
   return (
     <>
-      <time dateTime={new Date(message.timestamp).toISOString()} title={formatDateTime(message.timestamp)}>
+      <time
+        dateTime={new Date(message.timestamp).toISOString()}
+        title={formatDateTime(message.timestamp)}
+      >
         {formatTime(message.timestamp)}
       </time>
       <EncryptionMark encryption={message.encryption} />
@@ -126,8 +129,7 @@ export const MessageBubble = memo(function MessageBubble({
           <div className="placeholder-body">
             <Icon name="warning" size={16} />
             <span>
-              <strong>{t('message.placeholderTitle')}</strong>{' '}
-              {message.error ?? message.text}
+              <strong>{t('message.placeholderTitle')}</strong> {message.error ?? message.text}
             </span>
           </div>
         ) : (

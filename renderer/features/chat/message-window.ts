@@ -166,6 +166,14 @@ export class MessageWindow {
     }
     const index = this.count;
     this.count++;
+    const newest = this.at(index - 1);
+    if (newest && message.timestamp < newest.timestamp) {
+      // A late message sorts before the newest ones (the core orders by sender time): the
+      // positions after it shift, so the pages are fetched again as they come into view.
+      for (const p of [...this.pages.keys()]) this.dropPage(p);
+      this.changed();
+      return true;
+    }
     const page = Math.floor(index / PAGE_SIZE);
     const have = this.pages.get(page);
     if (index % PAGE_SIZE === 0 && !have) {

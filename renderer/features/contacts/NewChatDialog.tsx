@@ -8,7 +8,13 @@ import { errorSentence } from '../../state/errors.ts';
 
 const ADDRESS = /^[^\s@<>",;]+@[^\s@<>",;]+$/;
 
-export function NewChatDialog({ account, initialAddr }: { account: Account; initialAddr?: string }) {
+export function NewChatDialog({
+  account,
+  initialAddr,
+}: {
+  account: Account;
+  initialAddr?: string;
+}) {
   const { t } = useTranslation();
   const app = useApp();
   const [addr, setAddr] = useState(initialAddr ?? '');

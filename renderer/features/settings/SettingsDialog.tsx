@@ -23,7 +23,11 @@ function ProfileSection({ account }: { account: Account }) {
   const [note, setNote] = useState<{ error: boolean; text: string } | null>(null);
   const fileRef = useRef<HTMLInputElement>(null);
 
-  const save = async (change: { displayName?: string; status?: string; avatar?: string | null }) => {
+  const save = async (change: {
+    displayName?: string;
+    status?: string;
+    avatar?: string | null;
+  }) => {
     setBusy(true);
     setNote(null);
     try {
@@ -171,27 +175,32 @@ function NotificationsSection() {
   const { t } = useTranslation();
   const app = useApp();
   const enabled = useAppState((s) => s.preferences.notifications);
-  const [denied, setDenied] = useState(false);
+  const [permission, setPermission] = useState(() => app.runtime.notificationPermission());
+  const ask = async () => {
+    await app.runtime.requestNotificationPermission();
+    setPermission(app.runtime.notificationPermission());
+  };
   const toggle = async (on: boolean) => {
-    if (on) {
-      const allowed = await app.runtime.requestNotificationPermission();
-      setDenied(!allowed);
-      if (!allowed) return;
-    }
     app.setPreferences({ notifications: on });
+    if (on && permission === 'ask') await ask();
   };
   return (
     <section className="settings-section" aria-labelledby="settings-notifications">
       <h3 id="settings-notifications">{t('settings.notifications')}</h3>
       <label className="check-field">
-        <input
-          type="checkbox"
-          checked={enabled}
-          onChange={(e) => void toggle(e.target.checked)}
-        />
+        <input type="checkbox" checked={enabled} onChange={(e) => void toggle(e.target.checked)} />
         <span>{t('settings.notificationsOn')}</span>
       </label>
-      {denied && <p className="hint">{t('settings.notificationsDenied')}</p>}
+      {enabled && permission === 'denied' && (
+        <p className="hint">{t('settings.notificationsDenied')}</p>
+      )}
+      {enabled && permission === 'ask' && (
+        <div>
+          <button type="button" className="button" onClick={() => void ask()}>
+            {t('settings.notificationsAllow')}
+          </button>
+        </div>
+      )}
     </section>
   );
 }

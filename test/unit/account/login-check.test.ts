@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoreError } from '../../../main/core/errors.ts';
-import {
-  checkImapLogin,
-  checkSmtpLogin,
-  classifyConnectionError,
-  tlsOptionsFor,
-} from '../../../main/core/account/login-check.ts';
+import { checkImapLogin, checkSmtpLogin } from '../../../main/core/account/login-check.ts';
+import { classifyConnectionError } from '../../../main/core/transport/connection-error.ts';
+import { assertReadableCertificates } from '../../../main/core/transport/connection.ts';
 import type { ServerEndpoint } from '../../../main/core/account/server-settings.ts';
 import {
   closedPort,
@@ -285,7 +282,12 @@ describe('error classification', () => {
     expect(e.sentence).not.toContain('ECONNRESET');
   });
 
-  it('refuses a trusted certificate that is not PEM', () => {
-    expect(() => tlsOptionsFor({ trustedCertificates: ['not a cert'] })).toThrow(/PEM/);
+  it('refuses a trusted certificate that is not PEM', async () => {
+    expect(() => assertReadableCertificates(['not a cert'])).toThrow(/PEM/);
+    const e = await failure(
+      checkImapLogin(server, PASSWORD, { trustedCertificates: ['not a cert'] }),
+    );
+    expect(e.code).toBe('invalid_input');
+    expect(e.sentence).toMatch(/PEM/);
   });
 });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  isLoopbackHost,
   parseEmailAddress,
   parseServerSettings,
 } from '../../../main/core/account/server-settings.ts';
+import { isLoopbackHost } from '../../../main/core/transport/connection.ts';
 import { CoreError } from '../../../main/core/errors.ts';
 
 const good = {

@@ -9,8 +9,14 @@ import {
 } from '../../../main/core/transport/smtp.ts';
 import { classifyConnectionError } from '../../../main/core/transport/connection-error.ts';
 import { isLoopbackHost } from '../../../main/core/transport/connection.ts';
+import type { ServerAddress } from '../../../main/core/transport/connection.ts';
 
-const host = 'mail.example.org';
+const smtpServer: ServerAddress = {
+  host: 'mail.example.org',
+  port: 587,
+  security: 'starttls',
+  user: 'alice@example.org',
+};
 const smtpError = (props: Record<string, unknown>) => Object.assign(new Error('smtp'), props);
 
 describe('judging a failed SMTP submission', () => {
@@ -21,7 +27,7 @@ describe('judging a failed SMTP submission', () => {
         responseCode: 550,
         response: '550 5.1.1 <x@y>: Recipient address rejected',
       }),
-      host,
+      smtpServer,
     );
     expect(failure).toBeInstanceOf(SmtpSendError);
     expect(failure).toBeInstanceOf(CoreError);
@@ -34,55 +40,58 @@ describe('judging a failed SMTP submission', () => {
   it('a 4xx answer is temporary', () => {
     const failure = classifySmtpError(
       smtpError({ code: 'EMESSAGE', responseCode: 451, response: '451 4.3.0 Try again later' }),
-      host,
+      smtpServer,
     );
     expect(failure.permanent).toBe(false);
     expect(failure.code).toBe('network');
   });
 
   it('503 is about the session, not the message, so it is retried', () => {
-    expect(classifySmtpError(smtpError({ responseCode: 503 }), host).permanent).toBe(false);
+    expect(classifySmtpError(smtpError({ responseCode: 503 }), smtpServer).permanent).toBe(false);
   });
 
   it('trusts the permanent flag nodemailer sets over the reply class', () => {
     expect(
-      classifySmtpError(smtpError({ responseCode: 554, permanent: false }), host).permanent,
+      classifySmtpError(smtpError({ responseCode: 554, permanent: false }), smtpServer).permanent,
     ).toBe(false);
   });
 
   it('a refused connection is temporary', () => {
     const failure = classifySmtpError(
       smtpError({ code: 'ESOCKET', originalCode: 'ECONNREFUSED' }),
-      host,
+      smtpServer,
     );
     expect(failure.permanent).toBe(false);
     expect(failure.code).toBe('connection_refused');
   });
 
   it('a wrong password keeps the message but says the account needs attention', () => {
-    const failure = classifySmtpError(smtpError({ code: 'EAUTH', responseCode: 535 }), host);
+    const failure = classifySmtpError(smtpError({ code: 'EAUTH', responseCode: 535 }), smtpServer);
     expect(failure.permanent).toBe(false);
     expect(failure.code).toBe('auth_failed');
   });
 
   it('an envelope nodemailer refuses to send is permanent', () => {
-    const failure = classifySmtpError(smtpError({ code: 'EENVELOPE' }), host);
+    const failure = classifySmtpError(smtpError({ code: 'EENVELOPE' }), smtpServer);
     expect(failure.permanent).toBe(true);
     expect(failure.code).toBe('invalid_input');
   });
 
   it('judgeSendFailure gives the outbox a verdict for any thrown value', () => {
-    expect(judgeSendFailure(new Error('boom'))).toMatchObject({
+    expect(judgeSendFailure(new Error('boom'), smtpServer)).toMatchObject({
       permanent: false,
       code: 'network',
     });
-    expect(judgeSendFailure(smtpError({ responseCode: 552 }))).toMatchObject({ permanent: true });
+    expect(judgeSendFailure(smtpError({ responseCode: 552 }), smtpServer)).toMatchObject({
+      permanent: true,
+    });
   });
 });
 
 describe('connection errors', () => {
   it('names the usual socket and TLS failures', () => {
-    const code = (e: Record<string, unknown>) => classifyConnectionError(smtpError(e), host).code;
+    const code = (e: Record<string, unknown>) =>
+      classifyConnectionError(smtpError(e), 'SMTP', smtpServer).code;
     expect(code({ code: 'ENOTFOUND' })).toBe('host_not_found');
     expect(code({ code: 'ECONNREFUSED' })).toBe('connection_refused');
     expect(code({ code: 'ETIMEOUT' })).toBe('timeout');

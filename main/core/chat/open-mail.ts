@@ -1,0 +1,238 @@
+/**
+ * Opening one fetched mail: parse the outer message, decrypt it with our key, parse the inner
+ * message, and check its signatures. This is the CPU-heavy, order-independent part of receiving,
+ * so it runs on worker threads (chat/open-pool.ts) while the main thread applies the results in
+ * UID order (chat/mail-opening.ts, chat/receive.ts).
+ *
+ * Which keys a message must be signed with depends on the Autocrypt state left by the messages
+ * before it in the same batch, which a worker cannot know. So a worker checks every signature
+ * against a set of candidate keys: those the main thread passed and the key the message announces
+ * in its own (encrypted) Autocrypt header. The main thread then judges the checks against the
+ * keys it expects at that point; when an expected key was not among the candidates, it asks again
+ * with that key (rare: a sender who does not announce the key we hold for them).
+ *
+ * Everything here is plain data in and out (structured-clone safe) and never throws.
+ */
+import { readMessage } from 'openpgp';
+import type { PrivateKey, PublicKey } from 'openpgp';
+import { CoreError } from '../errors.ts';
+import type { ErrorCode } from '../errors.ts';
+import { parseMail, mergeProtected } from '../mime/parse.ts';
+import type { ParsedMail } from '../mime/types.ts';
+import { readHeaderKey, selectAutocryptHeader } from '../crypto/autocrypt.ts';
+import { fingerprintOf, readPrivateKey, readPublicKey } from '../crypto/keys.ts';
+import { decryptAndVerify } from '../crypto/pgp.ts';
+import { deltaChatProfile } from '../crypto/profile.ts';
+import { intendedRecipientsOf } from '../crypto/signature.ts';
+
+/** One mail to open. Keys travel as binary transferable keys (`key.write()`). */
+export interface OpenJob {
+  source: Uint8Array;
+  /** Our secret keys. */
+  decryptionKeys: Uint8Array[];
+  /** Keys to check signatures against besides the one the message announces. */
+  signerKeys: Uint8Array[];
+}
+
+/** An error as data: enough to throw the same CoreError again on the other side. */
+export interface ErrorData {
+  code: ErrorCode | null;
+  sentence: string;
+  message: string;
+}
+
+/** The check of one signature against one candidate key that holds its issuer key ID. */
+export interface CandidateCheck {
+  candidate: number;
+  /** Primary key fingerprint of the candidate, uppercase hex. */
+  fingerprint: string;
+  ok: boolean;
+  reason: string;
+}
+
+/** One data signature of the decrypted message. */
+export interface SignatureCheck {
+  issuerFingerprint: string | null;
+  intendedRecipients: string[];
+  /** One entry per candidate key that has the signature's issuer key ID, in candidate order. */
+  checks: CandidateCheck[];
+}
+
+export interface OpenedMail {
+  /** Opening itself failed (a bug, a worker that died): the batch fails and is tried again. */
+  crashed?: ErrorData;
+  /** Set when even the outer message could not be parsed (then nothing else is). */
+  outerError?: ErrorData;
+  outer?: ParsedMail;
+  /** Opening with our key failed (CoreError decrypt_failed: a SecureJoin secret may still fit). */
+  decryptError?: ErrorData;
+  /** The decrypted payload could not be parsed. */
+  innerError?: ErrorData;
+  /** The decrypted payload, and the outer and inner message merged (mergeProtected). */
+  data?: Uint8Array;
+  merged?: ParsedMail;
+  /** The candidate keys the signatures were checked against (binary). */
+  candidates?: Uint8Array[];
+  /** Index in `candidates` of the key the message announces, or -1. */
+  announced?: number;
+  signatures?: SignatureCheck[];
+}
+
+/** A sender's clock may run ahead of ours (the same allowance as crypto/pgp.ts). */
+const SIGNATURE_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;
+
+/** Opens one mail; never throws (failures are in the result). */
+export async function openMail(job: OpenJob): Promise<OpenedMail> {
+  let outer: ParsedMail;
+  try {
+    outer = await parseMail(asBuffer(job.source));
+  } catch (e) {
+    return { outerError: errorData(e) };
+  }
+  // Mail without a sender becomes a placeholder before anything is decrypted.
+  if (!outer.from || !outer.encrypted) return { outer };
+  const armored = outer.encrypted.armored;
+  let secretKeys: PrivateKey[] = [];
+  try {
+    secretKeys = await Promise.all(job.decryptionKeys.map(privateKeyOf));
+    return await openEncrypted(outer, outer.from.addr, armored, secretKeys, job.signerKeys);
+  } catch {
+    // Anything openpgp.js refused on the way; crypto/pgp.ts tells a damaged message from one
+    // that is not for us, so let it say which.
+    try {
+      await decryptAndVerify({ armored, decryptionKeys: secretKeys, expectedSignerKeys: [] });
+      return { outer, decryptError: errorData(new CoreError('decrypt_failed', UNREADABLE)) };
+    } catch (e) {
+      return { outer, decryptError: errorData(e) };
+    }
+  }
+}
+
+async function openEncrypted(
+  outer: ParsedMail,
+  fromAddr: string,
+  armored: string,
+  secretKeys: PrivateKey[],
+  signerKeys: Uint8Array[],
+): Promise<OpenedMail> {
+  const date = new Date(Date.now() + SIGNATURE_CLOCK_SKEW_MS);
+  const message = await readMessage({ armoredMessage: armored, config: deltaChatProfile });
+  const decrypted = await message.decrypt(secretKeys, undefined, undefined, date, deltaChatProfile);
+  const data = decrypted.getLiteralData();
+  if (!(data instanceof Uint8Array)) throw new Error('no literal data');
+  // Listing the signatures checks the packet structure, as openpgp.decrypt does.
+  const listed = await decrypted.verify([], date, deltaChatProfile);
+
+  let merged: ParsedMail;
+  try {
+    merged = mergeProtected(outer, await parseMail(Buffer.from(data)));
+  } catch (e) {
+    return { outer, data, innerError: errorData(e) };
+  }
+
+  // Candidates: what the caller passed, then the key this message announces (once).
+  const candidates: PublicKey[] = [];
+  const candidateBytes: Uint8Array[] = [];
+  const add = (key: PublicKey, bytes: Uint8Array): number => {
+    const i = candidateBytes.findIndex((b) => sameBytes(b, bytes));
+    if (i >= 0) return i;
+    candidates.push(key);
+    candidateBytes.push(bytes);
+    return candidates.length - 1;
+  };
+  for (const bytes of signerKeys) {
+    const key = await publicKeyOf(bytes).catch(() => null);
+    if (key) add(key, bytes);
+  }
+  let announced = -1;
+  const header = selectAutocryptHeader(merged.isMdn ? [] : merged.autocrypt, fromAddr);
+  const headerKey = header ? await readHeaderKey(header) : null;
+  if (headerKey) announced = add(headerKey.publicKey, headerKey.publicKey.write());
+
+  // Each signature checked against every candidate that holds its issuer key ID (message
+  // signatures are always verified afresh; the keys' own self-signatures are cached).
+  const signatures: SignatureCheck[] = await Promise.all(
+    listed.map(async (s) => {
+      const packet = await s.signature.then((sig) => sig.packets[0] ?? null).catch(() => null);
+      return {
+        issuerFingerprint: packet?.issuerFingerprint ? hex(packet.issuerFingerprint) : null,
+        intendedRecipients: packet ? intendedRecipientsOf(packet) : [],
+        checks: [],
+      };
+    }),
+  );
+  for (let c = 0; c < candidates.length; c++) {
+    const key = candidates[c]!;
+    if (!listed.some((s) => key.getKeys(s.keyID).length > 0)) continue;
+    const results = await decrypted.verify([key], date, deltaChatProfile);
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i]!;
+      if (key.getKeys(r.keyID).length === 0) continue;
+      let ok = true;
+      let reason = '';
+      try {
+        await r.verified;
+      } catch (e) {
+        ok = false;
+        reason = e instanceof Error ? e.message : String(e);
+      }
+      signatures[i]?.checks.push({ candidate: c, fingerprint: fingerprintOf(key), ok, reason });
+    }
+  }
+  return { outer, data, merged, candidates: candidateBytes, announced, signatures };
+}
+
+const UNREADABLE = 'This encrypted message is damaged or was altered on the way, so it cannot be read.';
+
+/** The result for a mail whose opening failed unexpectedly (a bug, or a worker that died). */
+export function failedOpening(e: unknown): OpenedMail {
+  return { crashed: errorData(e) };
+}
+
+/** The same error again, from its data. */
+export function errorFrom(d: ErrorData): Error {
+  return d.code ? new CoreError(d.code, d.sentence) : new Error(d.message);
+}
+
+function errorData(e: unknown): ErrorData {
+  if (e instanceof CoreError) return { code: e.code, sentence: e.sentence, message: e.message };
+  return { code: null, sentence: '', message: e instanceof Error ? e.message : String(e) };
+}
+
+/** Structured clone turns Buffers into plain Uint8Arrays; parsers want Buffers. */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.compare(asBuffer(a), asBuffer(b)) === 0;
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex').toUpperCase();
+}
+
+// Parsed keys by their bytes: an account's key and its peers' keys come with every job.
+const privateKeys = new Map<string, Promise<PrivateKey>>();
+const publicKeys = new Map<string, Promise<PublicKey>>();
+const KEY_CACHE_LIMIT = 256;
+
+function privateKeyOf(bytes: Uint8Array): Promise<PrivateKey> {
+  return cached(privateKeys, bytes, () => readPrivateKey(bytes));
+}
+
+function publicKeyOf(bytes: Uint8Array): Promise<PublicKey> {
+  return cached(publicKeys, bytes, () => readPublicKey(bytes));
+}
+
+function cached<T>(cache: Map<string, Promise<T>>, bytes: Uint8Array, read: () => Promise<T>) {
+  const id = asBuffer(bytes).toString('base64');
+  let hit = cache.get(id);
+  if (!hit) {
+    if (cache.size >= KEY_CACHE_LIMIT) cache.delete(cache.keys().next().value ?? '');
+    hit = read();
+    cache.set(id, hit);
+    hit.catch(() => cache.delete(id));
+  }
+  return hit;
+}

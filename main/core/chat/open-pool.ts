@@ -1,0 +1,181 @@
+/**
+ * Worker threads that open mail (chat/open-mail.ts) in parallel: during a catch-up, parsing and
+ * OpenPGP use every core while the main thread stores results in order. One pool per process,
+ * shared by all accounts, started on first use and stopped when idle, so a core that only
+ * receives the odd message never pays for the threads (start-up time, memory).
+ *
+ * Small batches are opened on the calling thread: one live message is done sooner there than
+ * the hop to a worker (and its cold start) would allow.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { failedOpening, openMail } from './open-mail.ts';
+import type { OpenJob, OpenedMail } from './open-mail.ts';
+import type { WorkerReply, WorkerRequest } from './open-mail-worker.ts';
+
+/** Below this many mails at once the calling thread opens them itself. */
+const MIN_POOLED_BATCH = 4;
+/** Jobs handed to one worker ahead, so it never waits for the main thread. */
+const PER_WORKER = 2;
+/** Idle workers are stopped after this long (each holds its own copy of openpgp.js). */
+const IDLE_MS = 30_000;
+
+interface Pending {
+  job: OpenJob;
+  resolve(r: OpenedMail): void;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  inFlight: Map<number, Pending>;
+}
+
+export class OpenPool {
+  private readonly size: number;
+  private readonly workerUrl: URL;
+  private readonly queue: Pending[] = [];
+  private slots: Slot[] = [];
+  private nextId = 1;
+  private inline = 0;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private broken = false;
+
+  constructor(size = defaultSize()) {
+    this.size = size;
+    // Compiled builds run .js files, the sources run .ts under Node's type stripping.
+    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+    this.workerUrl = new URL(`./open-mail-worker${ext}`, import.meta.url);
+  }
+
+  /** Opens every mail of a batch; the promises resolve in any order, never reject. */
+  openAll(jobs: OpenJob[]): Promise<OpenedMail>[] {
+    if (jobs.length < MIN_POOLED_BATCH || this.size === 0 || this.broken) {
+      return jobs.map((job) => openMail(job).catch(failedOpening));
+    }
+    const opened = jobs.map(
+      (job) => new Promise<OpenedMail>((resolve) => this.queue.push({ job, resolve })),
+    );
+    this.pump();
+    return opened;
+  }
+
+  /** Stops the workers (jobs in flight are finished on this thread). */
+  async close(): Promise<void> {
+    const slots = this.slots;
+    this.slots = [];
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    await Promise.all(slots.map((s) => this.retire(s)));
+  }
+
+  private pump(): void {
+    if (this.idleTimer) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = null;
+    }
+    while (this.slots.length < this.size && this.slots.length < this.queue.length) this.spawn();
+    for (const slot of this.slots) {
+      while (slot.ready && slot.inFlight.size < PER_WORKER && this.queue.length > 0) {
+        this.send(slot, this.queue.shift()!);
+      }
+    }
+    // While the workers start (module loading takes a few hundred ms), this thread helps.
+    if (this.queue.length > 0 && this.inline === 0 && !this.slots.some((s) => s.ready)) {
+      const pending = this.queue.shift()!;
+      this.inline++;
+      void openMail(pending.job)
+        .catch(failedOpening)
+        .then((r) => {
+          this.inline--;
+          pending.resolve(r);
+          this.pump();
+        });
+    }
+    this.scheduleIdle();
+  }
+
+  private spawn(): void {
+    let worker: Worker;
+    try {
+      worker = new Worker(this.workerUrl);
+    } catch {
+      this.giveUp();
+      return;
+    }
+    const slot: Slot = { worker, ready: false, inFlight: new Map() };
+    this.slots.push(slot);
+    worker.on('message', (m: WorkerReply | 'ready') => {
+      if (m === 'ready') {
+        slot.ready = true;
+      } else {
+        const pending = slot.inFlight.get(m.id);
+        slot.inFlight.delete(m.id);
+        pending?.resolve(m.result);
+      }
+      if (slot.inFlight.size === 0) worker.unref();
+      this.pump();
+    });
+    // A worker that fails (cannot load, crashes) never loses a mail: its jobs go back in line,
+    // and without any worker left they are opened on this thread.
+    const lost = () => {
+      if (!this.slots.includes(slot)) return;
+      this.slots = this.slots.filter((s) => s !== slot);
+      this.queue.unshift(...slot.inFlight.values());
+      slot.inFlight.clear();
+      if (!slot.ready) this.giveUp();
+      this.pump();
+    };
+    worker.on('error', lost);
+    worker.on('exit', lost);
+  }
+
+  /** Workers cannot start here (a bundler moved the file, no threads): open inline for good. */
+  private giveUp(): void {
+    this.broken = true;
+    const queued = this.queue.splice(0);
+    for (const p of queued) void openMail(p.job).catch(failedOpening).then(p.resolve);
+  }
+
+  private send(slot: Slot, pending: Pending): void {
+    const id = this.nextId++;
+    slot.inFlight.set(id, pending);
+    slot.worker.ref();
+    // A copy of the source, so that the transfer moves no more than this message's bytes.
+    const source = new Uint8Array(pending.job.source);
+    const request: WorkerRequest = { id, job: { ...pending.job, source } };
+    slot.worker.postMessage(request, [source.buffer]);
+  }
+
+  private scheduleIdle(): void {
+    const busy = this.queue.length > 0 || this.slots.some((s) => s.inFlight.size > 0);
+    if (busy || this.slots.length === 0 || this.idleTimer) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      const idle = this.slots.filter((s) => s.inFlight.size === 0);
+      this.slots = this.slots.filter((s) => s.inFlight.size > 0);
+      for (const s of idle) void this.retire(s);
+    }, IDLE_MS);
+    this.idleTimer.unref();
+  }
+
+  private async retire(slot: Slot): Promise<void> {
+    for (const p of slot.inFlight.values()) {
+      void openMail(p.job).catch(failedOpening).then(p.resolve);
+    }
+    slot.inFlight.clear();
+    await slot.worker.terminate().catch(() => 0);
+  }
+}
+
+function defaultSize(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+let shared: OpenPool | null = null;
+
+/** The process's pool. */
+export function openPool(): OpenPool {
+  shared ??= new OpenPool();
+  return shared;
+}

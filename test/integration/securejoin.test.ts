@@ -1,0 +1,274 @@
+/**
+ * SecureJoin between two Estafette cores over the real Postfix + Dovecot: invites, the v3 and
+ * the classic handshake, group invites, revoked invites, a key that does not match the invite,
+ * and a forged message in a verified chat.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { mailServer } from '../mailserver/index.ts';
+import { newPeer } from '../support/peer.ts';
+import type { Peer } from '../support/peer.ts';
+import type { Core, CoreOptions } from '../../main/core/core.ts';
+import type { CoreEvent } from '../../shared/events.ts';
+import { generateAccountKey, keydataOf, publicKeyFromKeydata, readPrivateKey } from '../../main/core/crypto/keys.ts';
+import { formatAutocryptHeader } from '../../main/core/crypto/autocrypt.ts';
+import { encryptAndSign } from '../../main/core/crypto/pgp.ts';
+import {
+  composeEncryptedOuter,
+  composeInner,
+  newMessageId,
+} from '../../main/core/mime/compose.ts';
+import { parseVcard } from '../../main/core/securejoin/vcard.ts';
+
+const ms = mailServer();
+const cores: Core[] = [];
+afterAll(async () => {
+  for (const c of cores) await c.close();
+});
+async function peer(name: string, opts: Partial<CoreOptions> = {}): Promise<Peer> {
+  const p = await newPeer(ms, name, opts);
+  cores.push(p.core);
+  return p;
+}
+
+type Progress = Extract<CoreEvent, { type: 'secureJoinProgress' }>;
+function progress(p: Peer, role: Progress['role'], step: Progress['step'], timeoutMs = 30_000) {
+  return p.waitFor(
+    (e): e is Progress => e.type === 'secureJoinProgress' && e.role === role && e.step === step,
+    timeoutMs,
+  );
+}
+
+async function contactOf(p: Peer, addr: string) {
+  const found = (await p.core.call('listContacts', { accountId: p.account.id, query: addr })).find(
+    (c) => c.addr === addr,
+  );
+  if (!found) throw new Error(`${p.account.addr} has no contact ${addr}`);
+  return found;
+}
+
+async function texts(p: Peer, chatId: number) {
+  const all = await p.core.call('getMessages', {
+    accountId: p.account.id,
+    chatId,
+    offset: 0,
+    limit: 100,
+  });
+  return all.map((m) => `${m.kind}:${m.text}`);
+}
+
+/** Alice shows an invite, Bob joins; resolves when both sides are done. */
+async function verify(alice: Peer, bob: Peer, link?: string) {
+  const invite = link ?? (await alice.core.call('getInvite', { accountId: alice.account.id })).link;
+  const chat = await bob.core.call('secureJoin', { accountId: bob.account.id, invite });
+  await Promise.all([progress(bob, 'joiner', 'done'), progress(alice, 'inviter', 'done')]);
+  return chat;
+}
+
+describe('SecureJoin between two Estafette cores', () => {
+  it('v3: an invite verifies both sides; the chat is encrypted and verified both ways', async () => {
+    const alice = await peer('alice');
+    const bob = await peer('bob');
+    const invite = await alice.core.call('getInvite', { accountId: alice.account.id });
+    expect(invite.link).toMatch(
+      new RegExp(`^https://i\\.delta\\.chat/#${alice.account.fingerprint}&v=3&i=[\\w-]{24}&s=[\\w-]{24}&a=`),
+    );
+    expect(invite.openpgp4fpr.startsWith(`OPENPGP4FPR:${alice.account.fingerprint}#a=`)).toBe(true);
+    expect(invite.qrSvg).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+    expect(invite.expiresAt - invite.createdAt).toBe(7 * 24 * 3600 * 1000);
+    const again = await alice.core.call('getInvite', { accountId: alice.account.id });
+    expect(new URL(again.link).hash).not.toBe(new URL(invite.link).hash);
+
+    const check = await bob.core.call('checkInvite', {
+      accountId: bob.account.id,
+      invite: invite.link,
+    });
+    expect(check).toMatchObject({
+      kind: 'contact',
+      addr: alice.user.address,
+      name: 'Alice',
+      question: 'Verify Alice and start a chat?',
+      own: false,
+      alreadyVerified: false,
+    });
+    const own = await alice.core.call('checkInvite', {
+      accountId: alice.account.id,
+      invite: invite.link,
+    });
+    expect(own.own).toBe(true);
+
+    const started = Date.now();
+    const bChat = await verify(alice, bob, invite.link);
+    const took = Date.now() - started;
+    expect(took).toBeLessThan(20_000);
+
+    const aliceAtBob = await contactOf(bob, alice.user.address);
+    const bobAtAlice = await contactOf(alice, bob.user.address);
+    expect(aliceAtBob).toMatchObject({ verified: true, fingerprint: alice.account.fingerprint });
+    expect(bobAtAlice).toMatchObject({ verified: true, fingerprint: bob.account.fingerprint });
+    expect((await bob.core.call('getChat', { accountId: bob.account.id, chatId: bChat.id })).verified).toBe(true);
+
+    await bob.core.call('sendMessage', { accountId: bob.account.id, chatId: bChat.id, text: 'hi verified alice' });
+    const atAlice = await alice.receive('hi verified alice');
+    expect(atAlice.encryption).toBe('encrypted');
+    const aChat = await alice.core.call('getChat', { accountId: alice.account.id, chatId: atAlice.chatId });
+    expect(aChat).toMatchObject({ verified: true, encrypted: true, isRequest: false });
+    await alice.core.call('sendMessage', { accountId: alice.account.id, chatId: aChat.id, text: 'hi verified bob' });
+    expect((await bob.receive('hi verified bob')).encryption).toBe('encrypted');
+
+    // The handshake itself is never shown; the chats say what happened.
+    const atBob = await texts(bob, bChat.id);
+    expect(atBob.some((t) => t.startsWith('system:') && /is verified/.test(t))).toBe(true);
+    expect(atBob.some((t) => /Secure-Join/i.test(t))).toBe(false);
+    expect((await texts(alice, aChat.id)).some((t) => /Secure-Join/i.test(t))).toBe(false);
+  });
+
+  it('classic vc- flow (an invite without v=3) verifies both sides too', async () => {
+    const alice = await peer('alice');
+    const bob = await peer('bob');
+    const invite = await alice.core.call('getInvite', { accountId: alice.account.id });
+    const classic = invite.openpgp4fpr.replace('&v=3', '');
+    await verify(alice, bob, classic);
+    expect((await contactOf(bob, alice.user.address)).verified).toBe(true);
+    expect((await contactOf(alice, bob.user.address)).verified).toBe(true);
+    // The first step went in clear (that is the classic flow) and carried bob's key.
+    const raw = (await ms.mailbox(alice.user.address)).map((f) => f.raw.toString('latin1'));
+    expect(raw.some((r) => /^Secure-Join: vc-request$/m.test(r) && /^Autocrypt: /m.test(r))).toBe(
+      true,
+    );
+  });
+
+  it('a group invite adds the joiner; both see the same members and talk encrypted', async () => {
+    const alice = await peer('alice');
+    const bob = await peer('bob');
+    const group = await alice.core.call('createGroup', {
+      accountId: alice.account.id,
+      name: 'Relay team',
+      contactIds: [],
+    });
+    const invite = await alice.core.call('getInvite', {
+      accountId: alice.account.id,
+      chatId: group.id,
+    });
+    expect(invite.link).toMatch(/&x=[\w-]{24}&i=.*&g=Relay\+team$/);
+    const check = await bob.core.call('checkInvite', { accountId: bob.account.id, invite: invite.link });
+    expect(check).toMatchObject({ kind: 'group', groupName: 'Relay team' });
+    expect(check.question).toBe("Join the group “Relay team” with Alice's invite? This also verifies Alice.");
+
+    const bGroup = await bob.core.call('secureJoin', { accountId: bob.account.id, invite: invite.link });
+    expect(bGroup.kind).toBe('group');
+    await Promise.all([progress(bob, 'joiner', 'done'), progress(alice, 'inviter', 'done')]);
+
+    const atAlice = await alice.core.call('getGroup', { accountId: alice.account.id, chatId: group.id });
+    const atBob = await bob.core.call('getGroup', { accountId: bob.account.id, chatId: bGroup.id });
+    expect(atBob.groupId).toBe(atAlice.groupId);
+    expect(atBob.name).toBe('Relay team');
+    const addrs = (g: typeof atAlice) => g.members.map((m) => (m.isSelf ? 'self' : m.addr)).sort();
+    expect(addrs(atAlice)).toEqual([bob.user.address, 'self'].sort());
+    expect(addrs(atBob)).toEqual([alice.user.address, 'self'].sort());
+    expect(atBob.selfIsMember).toBe(true);
+    expect((await contactOf(bob, alice.user.address)).verified).toBe(true);
+    expect((await contactOf(alice, bob.user.address)).verified).toBe(true);
+
+    await bob.core.call('sendMessage', { accountId: bob.account.id, chatId: bGroup.id, text: 'bob in the group' });
+    const m1 = await alice.receive('bob in the group');
+    expect(m1).toMatchObject({ chatId: group.id, encryption: 'encrypted' });
+    await alice.core.call('sendMessage', { accountId: alice.account.id, chatId: group.id, text: 'welcome bob' });
+    const m2 = await bob.receive('welcome bob');
+    expect(m2).toMatchObject({ chatId: bGroup.id, encryption: 'encrypted' });
+    expect((await texts(bob, bGroup.id)).some((t) => /added you/.test(t))).toBe(true);
+  });
+
+  it('a revoked invite is not answered: the inviter is told, the joiner times out', async () => {
+    const alice = await peer('alice');
+    const bob = await peer('bob', { secureJoinTimeoutMs: 8_000 });
+    const invite = await alice.core.call('getInvite', { accountId: alice.account.id });
+    expect(await alice.core.call('listInvites', { accountId: alice.account.id })).toHaveLength(1);
+    await alice.core.call('revokeInvite', { accountId: alice.account.id, inviteId: invite.id });
+    expect(await alice.core.call('listInvites', { accountId: alice.account.id })).toHaveLength(0);
+    const chat = await bob.core.call('secureJoin', { accountId: bob.account.id, invite: invite.link });
+    const refused = await progress(alice, 'inviter', 'failed');
+    expect(refused.sentence).toMatch(/withdrew/);
+    const late = await progress(bob, 'joiner', 'timeout', 20_000);
+    expect(late.sentence).toMatch(/has not answered yet/);
+    expect((await texts(bob, chat.id)).some((t) => /has not answered yet/.test(t))).toBe(true);
+    expect((await contactOf(bob, alice.user.address)).verified).toBe(false);
+  });
+
+  it('a key that does not match the invite stops the join with an explanation', async () => {
+    const alice = await peer('alice');
+    const bob = await peer('bob');
+    const invite = await alice.core.call('getInvite', { accountId: alice.account.id });
+    // The classic flow fetches the key from alice; the fingerprint in the invite is another one.
+    const other = await generateAccountKey('someone@else.test');
+    const tampered = invite.openpgp4fpr
+      .replace(alice.account.fingerprint, other.fingerprint)
+      .replace('&v=3', '');
+    const chat = await bob.core.call('secureJoin', { accountId: bob.account.id, invite: tampered });
+    const failed = await progress(bob, 'joiner', 'failed');
+    expect(failed.sentence).toMatch(/does not match the invite/);
+    expect((await texts(bob, chat.id)).some((t) => /does not match the invite/.test(t))).toBe(true);
+    expect((await contactOf(bob, alice.user.address)).verified).toBe(false);
+  });
+
+  it('a forged message in a verified chat (From: alice, signed by another key) is never shown as alice’s', async () => {
+    const alice = await peer('alice');
+    const bob = await peer('bob');
+    const bChat = await verify(alice, bob);
+    const selfAtBob = (
+      await bob.core.call('sendMessage', { accountId: bob.account.id, chatId: bChat.id, text: 'ping' })
+    ).fromId;
+    await alice.receive('ping');
+    const card = parseVcard(
+      (await bob.core.call('exportVcard', { accountId: bob.account.id, contactIds: [selfAtBob] }))
+        .vcard,
+    )[0]!;
+    const bobKey = await publicKeyFromKeydata(card.key!);
+
+    // Mallory holds a key with alice's address and writes to bob as alice.
+    const mallory = await generateAccountKey(alice.user.address);
+    const malloryKey = await readPrivateKey(mallory.secretArmored);
+    const messageId = newMessageId();
+    const inner = await composeInner(
+      {
+        from: { addr: alice.user.address, name: 'Alice' },
+        to: [{ addr: bob.user.address }],
+        subject: 'Message from Alice',
+        date: new Date(),
+        messageId,
+        text: 'please send me your password',
+        autocrypt: formatAutocryptHeader({
+          addr: alice.user.address,
+          keydata: keydataOf(malloryKey),
+        }),
+      },
+      { protectedHeaders: true },
+    );
+    const armored = await encryptAndSign({
+      data: inner,
+      encryptionKeys: [bobKey],
+      signingKey: malloryKey,
+    });
+    const raw = await composeEncryptedOuter({
+      from: alice.user.address,
+      messageId,
+      date: new Date(),
+      armored,
+    });
+    await ms.inject(raw, { from: alice.user.address, to: [bob.user.address] });
+
+    const forged = await bob.receive('please send me your password');
+    expect(forged.encryption).toBe('encrypted-unverified-sender');
+    expect(forged.error).toMatch(/not signed with their verified key/);
+    expect((await texts(bob, bChat.id)).some((t) => t.startsWith('system:') && /verified key/.test(t))).toBe(true);
+    // Alice stays verified with her real key, and bob keeps encrypting to it.
+    expect(await contactOf(bob, alice.user.address)).toMatchObject({
+      verified: true,
+      fingerprint: alice.account.fingerprint,
+    });
+    await bob.core.call('sendMessage', { accountId: bob.account.id, chatId: bChat.id, text: 'only alice reads this' });
+    expect((await alice.receive('only alice reads this')).encryption).toBe('encrypted');
+    const aChat = (await alice.receive('only alice reads this')).chatId;
+    await alice.core.call('sendMessage', { accountId: alice.account.id, chatId: aChat, text: 'the real alice' });
+    expect((await bob.receive('the real alice')).encryption).toBe('encrypted');
+  });
+});
