@@ -344,7 +344,7 @@ export const handlers: Handlers = {
         blob: await ctx.blobs.put(content),
       });
     }
-    const now = ctx.now();
+    const now = a.nextOutgoingTimestamp();
     const id = ctx.db.transaction(() => {
       const messageId = ctx.messages.insert({
         chatId: i.chatId,

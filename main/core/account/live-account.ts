@@ -52,6 +52,7 @@ export class LiveAccount {
   private imap: ImapSync | null = null;
   private smtp: SmtpSender | null = null;
   private connectivity: Connectivity = { status: 'not-started' };
+  private lastOutgoingSecond: number | null = null;
 
   private constructor(
     id: number,
@@ -175,6 +176,24 @@ export class LiveAccount {
   updateProfile(p: { displayName?: string; status?: string; avatar?: string | null }): void {
     this.db.transaction(() => writeConfig(this.db, p))();
     this.config = readConfig(this.db);
+  }
+
+  /**
+   * The Date of a new outgoing message: whole seconds (what a Date header carries), strictly
+   * increasing per account, so that a burst of messages keeps its order at the receiver even
+   * when the server delivers them out of order.
+   */
+  nextOutgoingTimestamp(): number {
+    if (this.lastOutgoingSecond === null) {
+      const max = this.db
+        .prepare('SELECT max(timestamp) FROM messages WHERE outgoing = 1')
+        .pluck()
+        .get() as number | null;
+      this.lastOutgoingSecond = max === null ? 0 : Math.floor(max / 1000);
+    }
+    const second = Math.max(Math.floor(this.env.now() / 1000), this.lastOutgoingSecond + 1);
+    this.lastOutgoingSecond = second;
+    return second * 1000;
   }
 
   /** Connect: IMAP IDLE for receiving, the outbox for sending. */

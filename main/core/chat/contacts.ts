@@ -17,7 +17,12 @@ interface ContactRow {
   key_changed_at: number | null;
 }
 
-const SELECT = `SELECT c.*, p.fingerprint, p.key_changed_at FROM contacts c LEFT JOIN peers p ON p.addr = c.addr`;
+// Scalar subqueries rather than a LEFT JOIN on peers: the same rows, but the join made this, the
+// hottest lookup of the receive pipeline, several times slower (measured in bench/).
+const SELECT = `SELECT c.*,
+    (SELECT p.fingerprint FROM peers p WHERE p.addr = c.addr) AS fingerprint,
+    (SELECT p.key_changed_at FROM peers p WHERE p.addr = c.addr) AS key_changed_at
+  FROM contacts c`;
 
 export class ContactRepo {
   private readonly byId: Statement<[number], ContactRow>;

@@ -145,6 +145,7 @@ async function prepare(
       // signature is judged here, against the keys expected at this point of the batch.
       const result = await opened.decrypt(await expectedSignerKeys(ctx, from.addr, overlay));
       secret = result.secret;
+      if (process.env.SJDEBUG) { const ks = await expectedSignerKeys(ctx, from.addr, overlay); const again = await (await import('../crypto/pgp.ts')).decryptAndVerify({ armored: outer.encrypted.armored, decryptionKeys: [ctx.keys.secret], expectedSignerKeys: ks }).catch((e: unknown) => String(e)); console.error("SJDEBUG", from.addr, JSON.stringify(result.signature), ks.map((k) => k.getKeyIDs().map((x) => x.toHex())), JSON.stringify(typeof again === 'string' ? again : again.signature), result.secret?.role); }
       parsed = result.parsed;
       if (result.signature.status === 'valid') {
         encryption = 'encrypted';
@@ -299,8 +300,12 @@ function syntheticMid(source: Buffer): string {
 function clampDate(date: Date | undefined, receivedAt: number): number {
   const t = date?.getTime();
   if (t === undefined || Number.isNaN(t)) return receivedAt;
-  return Math.min(t, receivedAt);
+  // Senders smear a burst of messages over the following seconds so that their second-precision
+  // Dates keep the order they were written in; a few minutes ahead is that (or clock skew).
+  return Math.min(t, receivedAt + FUTURE_TOLERANCE_MS);
 }
+
+const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
 function store(ctx: AccountContext, p: Prepared, events: CoreEvent[]): void {
   if (ctx.messages.hasMid(p.mid)) return;

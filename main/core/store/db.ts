@@ -3,6 +3,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { CoreError } from '../errors.ts';
 import { migrations as allMigrations } from './migrations/index.ts';
+import { cacheStatements } from './statement-cache.ts';
 import type { Migration } from './migrations/index.ts';
 
 export type { Database };
@@ -21,6 +22,8 @@ export function openDatabase(
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     migrate(db, migrations);
+    // Each SQL text compiled once per connection (store/statement-cache.ts).
+    cacheStatements(db);
     return db;
   } catch (e) {
     db.close();
