@@ -42,6 +42,9 @@ export class AppActions {
       if (link === 'open') void this.reload();
     });
     this.runtime.onOpenChat(({ accountId, chatId }) => this.openChat(accountId, chatId));
+    // The machine's network came back: the core retries IMAP and the outbox now, not after its
+    // backoff.
+    window.addEventListener('online', () => void this.retryConnections());
     this.runtime.onDeepLink((url) => this.openDeepLink(url));
     this.store.subscribe(() => this.syncUnreadCount());
     const link = this.runtime.linkState;
