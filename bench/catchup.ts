@@ -105,6 +105,7 @@ export async function benchCatchup(
     dataDir: bob.dataDir,
     caFile: ctx.caFile,
     startIo: false,
+    script: ctx.childScript,
     ...(ctx.profileDir ? { cpuProfileDir: join(ctx.profileDir, 'catchup') } : {}),
   });
   let estafette: CatchupSide;

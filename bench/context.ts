@@ -17,6 +17,8 @@ export interface BenchContext {
   smoke: boolean;
   /** When set, child cores write V8 CPU profiles here. */
   profileDir: string | null;
+  /** The core child's script: compiled (as the app ships) unless the run uses the sources. */
+  childScript?: string;
   log(line: string): void;
 }
 
@@ -27,16 +29,21 @@ export interface EstafetteAccount {
   user: TestUser;
   publicArmored: string;
   secretArmored: string;
+  /** The 1:1 chat made with `chatWith`, if one was asked for. */
+  chatId: number | null;
 }
 
-/** Creates a data directory with one configured account for `user`; nothing stays running. */
+/**
+ * Creates an account for `user` in a data directory (a new one unless given; several accounts
+ * may share one), optionally with a 1:1 chat with another address; nothing stays running.
+ */
 export async function createEstafetteAccount(
   ctx: BenchContext,
   user: TestUser,
   name: string,
-  dataDir?: string,
+  opts: { dataDir?: string; chatWith?: { addr: string; name: string } } = {},
 ): Promise<EstafetteAccount> {
-  const dir = dataDir ?? (await mkdtemp(join(ctx.workDir, `estafette-${name}-`)));
+  const dir = opts.dataDir ?? (await mkdtemp(join(ctx.workDir, `estafette-${name}-`)));
   const core = await createCore({
     dataDir: dir,
     trustedCertificates: [ctx.ms.info.caCertPem],
@@ -49,7 +56,20 @@ export async function createEstafetteAccount(
       displayName: name,
       settings: manualSettings(ctx.ms, user),
     });
-    return { dataDir: dir, accountId: account.id, user, ...(await keysOf(dir, account.id)) };
+    const chat = opts.chatWith
+      ? await core.call('createChatByAddress', {
+          accountId: account.id,
+          addr: opts.chatWith.addr,
+          name: opts.chatWith.name,
+        })
+      : null;
+    return {
+      dataDir: dir,
+      accountId: account.id,
+      user,
+      chatId: chat?.id ?? null,
+      ...(await keysOf(dir, account.id)),
+    };
   } finally {
     await core.close();
   }

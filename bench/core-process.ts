@@ -10,6 +10,8 @@ export interface CoreChildOptions {
   startIo: boolean;
   /** Write a V8 CPU profile of the child into this directory (node --cpu-prof). */
   cpuProfileDir?: string;
+  /** The child's script: bench/core-child.ts by default, or its compiled build (build-core.ts). */
+  script?: string;
 }
 
 export class CoreChild {
@@ -26,7 +28,7 @@ export class CoreChild {
     if (opts.cpuProfileDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`);
     this.launchedAt = performance.now();
     this.process = fork(
-      new URL('./core-child.ts', import.meta.url).pathname,
+      opts.script ?? new URL('./core-child.ts', import.meta.url).pathname,
       [opts.dataDir, opts.caFile, opts.startIo ? 'io' : 'no-io'],
       { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
     );

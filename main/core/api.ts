@@ -475,9 +475,7 @@ export const handlers: Handlers = {
   },
   async addChatMember(c, i) {
     const a = account(c, i.accountId);
-    return changeGroup(c, a, i.chatId, (events) =>
-      addMember(a.ctx, i.chatId, i.contactId, events),
-    );
+    return changeGroup(c, a, i.chatId, (events) => addMember(a.ctx, i.chatId, i.contactId, events));
   },
   async removeChatMember(c, i) {
     const a = account(c, i.accountId);
@@ -508,9 +506,7 @@ export const handlers: Handlers = {
       i.avatar === null
         ? null
         : await a.ctx.blobs.put(Buffer.from(i.avatar.slice(i.avatar.indexOf(',') + 1), 'base64'));
-    return changeGroup(c, a, i.chatId, (events) =>
-      setGroupAvatar(a.ctx, i.chatId, blob, events),
-    );
+    return changeGroup(c, a, i.chatId, (events) => setGroupAvatar(a.ctx, i.chatId, blob, events));
   },
 
   // vCards (main/core/securejoin/vcard-contacts.ts)

@@ -4,7 +4,6 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { api } from '../../shared/api.ts';
 import type { MethodName, Output } from '../../shared/api.ts';
 import type { CoreEvent } from '../../shared/events.ts';
 import { CoreError } from './errors.ts';
@@ -14,7 +13,6 @@ import { LiveAccount } from './account/live-account.ts';
 import { FileSecretStore } from './store/secrets.ts';
 import { lockDataDir } from './store/data-dir-lock.ts';
 import type { SecretStore } from './store/secrets.ts';
-import { handlers } from './api.ts';
 import type { CoreContext } from './api.ts';
 
 export interface CoreOptions {
@@ -41,6 +39,16 @@ export interface Core {
 }
 
 export const CORE_VERSION = '0.1.0';
+
+// The schemas and method implementations pull in nearly everything (account set-up, SecureJoin,
+// MIME, SMTP); connecting needs none of it. They load in the background once IO has started,
+// or at the first call, whichever comes first.
+type ApiModules = [typeof import('../../shared/api.ts'), typeof import('./api.ts')];
+let apiModules: Promise<ApiModules> | null = null;
+function loadApi(): Promise<ApiModules> {
+  apiModules ??= Promise.all([import('../../shared/api.ts'), import('./api.ts')]);
+  return apiModules;
+}
 
 /** Open the data directory, open every account and (by default) connect them. */
 export async function createCore(opts: CoreOptions): Promise<Core> {
@@ -75,11 +83,23 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   if (opts.startIo !== false) {
     for (const a of accounts.values()) await a.startIo();
   }
+  // Preloaded once connected (loading earlier would hold up the IMAP handshake's replies).
+  const preload = () => {
+    clearTimeout(preloadTimer);
+    stopPreload();
+    loadApi().catch(() => undefined);
+  };
+  const preloadTimer = setTimeout(preload, 1_000);
+  preloadTimer.unref();
+  const stopPreload = bus.on((e) => {
+    if (e.type === 'connectivityChanged' && e.connectivity.status === 'connected') preload();
+  });
   let closed = false;
 
   return {
     async call(method, params) {
       if (closed) throw new CoreError('internal', 'Estafette is shutting down.');
+      const [{ api }, { handlers }] = await loadApi();
       const spec = api[method];
       if (!spec) throw new CoreError('invalid_input', `There is no method "${String(method)}".`);
       const parsed = spec.input.safeParse(params ?? {});

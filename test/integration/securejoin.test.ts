@@ -3,20 +3,23 @@
  * the classic handshake, group invites, revoked invites, a key that does not match the invite,
  * and a forged message in a verified chat.
  */
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mailServer } from '../mailserver/index.ts';
-import { newPeer } from '../support/peer.ts';
+import { manualSettings, newPeer, observe, openCore } from '../support/peer.ts';
 import type { Peer } from '../support/peer.ts';
 import type { Core, CoreOptions } from '../../main/core/core.ts';
 import type { CoreEvent } from '../../shared/events.ts';
-import { generateAccountKey, keydataOf, publicKeyFromKeydata, readPrivateKey } from '../../main/core/crypto/keys.ts';
+import {
+  generateAccountKey,
+  keydataOf,
+  publicKeyFromKeydata,
+  readPrivateKey,
+} from '../../main/core/crypto/keys.ts';
 import { formatAutocryptHeader } from '../../main/core/crypto/autocrypt.ts';
 import { encryptAndSign } from '../../main/core/crypto/pgp.ts';
-import {
-  composeEncryptedOuter,
-  composeInner,
-  newMessageId,
-} from '../../main/core/mime/compose.ts';
+import { composeEncryptedOuter, composeInner, newMessageId } from '../../main/core/mime/compose.ts';
 import { parseVcard } from '../../main/core/securejoin/vcard.ts';
 
 const ms = mailServer();
@@ -70,7 +73,9 @@ describe('SecureJoin between two Estafette cores', () => {
     const bob = await peer('bob');
     const invite = await alice.core.call('getInvite', { accountId: alice.account.id });
     expect(invite.link).toMatch(
-      new RegExp(`^https://i\\.delta\\.chat/#${alice.account.fingerprint}&v=3&i=[\\w-]{24}&s=[\\w-]{24}&a=`),
+      new RegExp(
+        `^https://i\\.delta\\.chat/#${alice.account.fingerprint}&v=3&i=[\\w-]{24}&s=[\\w-]{24}&a=`,
+      ),
     );
     expect(invite.openpgp4fpr.startsWith(`OPENPGP4FPR:${alice.account.fingerprint}#a=`)).toBe(true);
     expect(invite.qrSvg).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
@@ -105,14 +110,27 @@ describe('SecureJoin between two Estafette cores', () => {
     const bobAtAlice = await contactOf(alice, bob.user.address);
     expect(aliceAtBob).toMatchObject({ verified: true, fingerprint: alice.account.fingerprint });
     expect(bobAtAlice).toMatchObject({ verified: true, fingerprint: bob.account.fingerprint });
-    expect((await bob.core.call('getChat', { accountId: bob.account.id, chatId: bChat.id })).verified).toBe(true);
+    expect(
+      (await bob.core.call('getChat', { accountId: bob.account.id, chatId: bChat.id })).verified,
+    ).toBe(true);
 
-    await bob.core.call('sendMessage', { accountId: bob.account.id, chatId: bChat.id, text: 'hi verified alice' });
+    await bob.core.call('sendMessage', {
+      accountId: bob.account.id,
+      chatId: bChat.id,
+      text: 'hi verified alice',
+    });
     const atAlice = await alice.receive('hi verified alice');
     expect(atAlice.encryption).toBe('encrypted');
-    const aChat = await alice.core.call('getChat', { accountId: alice.account.id, chatId: atAlice.chatId });
+    const aChat = await alice.core.call('getChat', {
+      accountId: alice.account.id,
+      chatId: atAlice.chatId,
+    });
     expect(aChat).toMatchObject({ verified: true, encrypted: true, isRequest: false });
-    await alice.core.call('sendMessage', { accountId: alice.account.id, chatId: aChat.id, text: 'hi verified bob' });
+    await alice.core.call('sendMessage', {
+      accountId: alice.account.id,
+      chatId: aChat.id,
+      text: 'hi verified bob',
+    });
     expect((await bob.receive('hi verified bob')).encryption).toBe('encrypted');
 
     // The handshake itself is never shown; the chats say what happened.
@@ -150,15 +168,26 @@ describe('SecureJoin between two Estafette cores', () => {
       chatId: group.id,
     });
     expect(invite.link).toMatch(/&x=[\w-]{24}&i=.*&g=Relay\+team$/);
-    const check = await bob.core.call('checkInvite', { accountId: bob.account.id, invite: invite.link });
+    const check = await bob.core.call('checkInvite', {
+      accountId: bob.account.id,
+      invite: invite.link,
+    });
     expect(check).toMatchObject({ kind: 'group', groupName: 'Relay team' });
-    expect(check.question).toBe("Join the group “Relay team” with Alice's invite? This also verifies Alice.");
+    expect(check.question).toBe(
+      "Join the group “Relay team” with Alice's invite? This also verifies Alice.",
+    );
 
-    const bGroup = await bob.core.call('secureJoin', { accountId: bob.account.id, invite: invite.link });
+    const bGroup = await bob.core.call('secureJoin', {
+      accountId: bob.account.id,
+      invite: invite.link,
+    });
     expect(bGroup.kind).toBe('group');
     await Promise.all([progress(bob, 'joiner', 'done'), progress(alice, 'inviter', 'done')]);
 
-    const atAlice = await alice.core.call('getGroup', { accountId: alice.account.id, chatId: group.id });
+    const atAlice = await alice.core.call('getGroup', {
+      accountId: alice.account.id,
+      chatId: group.id,
+    });
     const atBob = await bob.core.call('getGroup', { accountId: bob.account.id, chatId: bGroup.id });
     expect(atBob.groupId).toBe(atAlice.groupId);
     expect(atBob.name).toBe('Relay team');
@@ -169,10 +198,18 @@ describe('SecureJoin between two Estafette cores', () => {
     expect((await contactOf(bob, alice.user.address)).verified).toBe(true);
     expect((await contactOf(alice, bob.user.address)).verified).toBe(true);
 
-    await bob.core.call('sendMessage', { accountId: bob.account.id, chatId: bGroup.id, text: 'bob in the group' });
+    await bob.core.call('sendMessage', {
+      accountId: bob.account.id,
+      chatId: bGroup.id,
+      text: 'bob in the group',
+    });
     const m1 = await alice.receive('bob in the group');
     expect(m1).toMatchObject({ chatId: group.id, encryption: 'encrypted' });
-    await alice.core.call('sendMessage', { accountId: alice.account.id, chatId: group.id, text: 'welcome bob' });
+    await alice.core.call('sendMessage', {
+      accountId: alice.account.id,
+      chatId: group.id,
+      text: 'welcome bob',
+    });
     const m2 = await bob.receive('welcome bob');
     expect(m2).toMatchObject({ chatId: bGroup.id, encryption: 'encrypted' });
     expect((await texts(bob, bGroup.id)).some((t) => /added you/.test(t))).toBe(true);
@@ -185,7 +222,10 @@ describe('SecureJoin between two Estafette cores', () => {
     expect(await alice.core.call('listInvites', { accountId: alice.account.id })).toHaveLength(1);
     await alice.core.call('revokeInvite', { accountId: alice.account.id, inviteId: invite.id });
     expect(await alice.core.call('listInvites', { accountId: alice.account.id })).toHaveLength(0);
-    const chat = await bob.core.call('secureJoin', { accountId: bob.account.id, invite: invite.link });
+    const chat = await bob.core.call('secureJoin', {
+      accountId: bob.account.id,
+      invite: invite.link,
+    });
     const refused = await progress(alice, 'inviter', 'failed');
     expect(refused.sentence).toMatch(/withdrew/);
     const late = await progress(bob, 'joiner', 'timeout', 20_000);
@@ -215,7 +255,11 @@ describe('SecureJoin between two Estafette cores', () => {
     const bob = await peer('bob');
     const bChat = await verify(alice, bob);
     const selfAtBob = (
-      await bob.core.call('sendMessage', { accountId: bob.account.id, chatId: bChat.id, text: 'ping' })
+      await bob.core.call('sendMessage', {
+        accountId: bob.account.id,
+        chatId: bChat.id,
+        text: 'ping',
+      })
     ).fromId;
     await alice.receive('ping');
     const card = parseVcard(
@@ -259,16 +303,109 @@ describe('SecureJoin between two Estafette cores', () => {
     const forged = await bob.receive('please send me your password');
     expect(forged.encryption).toBe('encrypted-unverified-sender');
     expect(forged.error).toMatch(/not signed with their verified key/);
-    expect((await texts(bob, bChat.id)).some((t) => t.startsWith('system:') && /verified key/.test(t))).toBe(true);
+    expect(
+      (await texts(bob, bChat.id)).some((t) => t.startsWith('system:') && /verified key/.test(t)),
+    ).toBe(true);
     // Alice stays verified with her real key, and bob keeps encrypting to it.
     expect(await contactOf(bob, alice.user.address)).toMatchObject({
       verified: true,
       fingerprint: alice.account.fingerprint,
     });
-    await bob.core.call('sendMessage', { accountId: bob.account.id, chatId: bChat.id, text: 'only alice reads this' });
+    await bob.core.call('sendMessage', {
+      accountId: bob.account.id,
+      chatId: bChat.id,
+      text: 'only alice reads this',
+    });
     expect((await alice.receive('only alice reads this')).encryption).toBe('encrypted');
     const aChat = (await alice.receive('only alice reads this')).chatId;
-    await alice.core.call('sendMessage', { accountId: alice.account.id, chatId: aChat, text: 'the real alice' });
+    await alice.core.call('sendMessage', {
+      accountId: alice.account.id,
+      chatId: aChat,
+      text: 'the real alice',
+    });
     expect((await bob.receive('the real alice')).encryption).toBe('encrypted');
+  });
+
+  it('an invite older than 7 days lets the joiner in but does not verify them', async () => {
+    const alice = await peer('alice');
+    const bob = await peer('bob');
+    const invite = await alice.core.call('getInvite', { accountId: alice.account.id });
+    // Seven days pass for this invite.
+    const db = new BetterSqlite3(
+      join(alice.dataDir, 'accounts', String(alice.account.id), 'db.sqlite'),
+    );
+    db.pragma('busy_timeout = 5000');
+    db.prepare('UPDATE invites SET created_at = created_at - ?, expires_at = ? WHERE id = ?').run(
+      8 * 24 * 3600 * 1000,
+      Date.now() - 24 * 3600 * 1000,
+      invite.id,
+    );
+    db.close();
+    await bob.core.call('secureJoin', { accountId: bob.account.id, invite: invite.link });
+    const [, atAlice] = await Promise.all([
+      progress(bob, 'joiner', 'done'),
+      progress(alice, 'inviter', 'done'),
+    ]);
+    expect(atAlice.sentence).toMatch(/expired on \d{4}-\d{2}-\d{2}, so they are not verified/);
+    expect((await contactOf(alice, bob.user.address)).verified).toBe(false);
+    // The invite itself still pinned alice's key for bob.
+    expect((await contactOf(bob, alice.user.address)).verified).toBe(true);
+    expect((await texts(alice, atAlice.chatId!)).some((t) => /expired/.test(t))).toBe(true);
+  });
+
+  it('a verified contact with a new key is not trusted until a new invite verifies the new key', async () => {
+    const alice = await peer('alice');
+    const bob = await peer('bob');
+    await verify(alice, bob);
+    const oldFingerprint = bob.account.fingerprint;
+
+    // Bob reinstalls: same mailbox, new key.
+    await bob.core.close();
+    const { core } = await openCore(ms);
+    cores.push(core);
+    const obs = observe(core);
+    const account = await core.call('addAccountManual', {
+      addr: bob.user.address,
+      password: bob.user.password,
+      displayName: 'Bob',
+      settings: manualSettings(ms, bob.user),
+    });
+    expect(account.fingerprint).not.toBe(oldFingerprint);
+    const newBob: Peer = { ...bob, core, account, ...obs };
+    const chat = await newBob.core.call('createChatByAddress', {
+      accountId: account.id,
+      addr: alice.user.address,
+    });
+    await newBob.core.call('sendMessage', {
+      accountId: account.id,
+      chatId: chat.id,
+      text: 'it is me, new phone',
+    });
+    const suspicious = await alice.receive('it is me, new phone');
+    expect(suspicious.encryption).not.toBe('encrypted');
+    expect(await contactOf(alice, bob.user.address)).toMatchObject({
+      verified: true,
+      fingerprint: oldFingerprint,
+    });
+
+    // A fresh invite verifies the new key; from then on bob's mail counts as his again.
+    const invite = await alice.core.call('getInvite', { accountId: alice.account.id });
+    const since = alice.events.length;
+    await newBob.core.call('secureJoin', { accountId: account.id, invite: invite.link });
+    await progress(newBob, 'joiner', 'done');
+    await alice.waitFor(
+      (e) =>
+        e.type === 'secureJoinProgress' && e.step === 'done' && alice.events.indexOf(e) >= since,
+    );
+    expect(await contactOf(alice, bob.user.address)).toMatchObject({
+      verified: true,
+      fingerprint: account.fingerprint,
+    });
+    await newBob.core.call('sendMessage', {
+      accountId: account.id,
+      chatId: chat.id,
+      text: 'verified again',
+    });
+    expect((await alice.receive('verified again')).encryption).toBe('encrypted');
   });
 });

@@ -29,6 +29,10 @@ export async function forgedMessage(p: {
     },
     { protectedHeaders: true },
   );
-  const armored = await encryptAndSign({ data: inner, encryptionKeys: [p.toKey], signingKey: mallory });
+  const armored = await encryptAndSign({
+    data: inner,
+    encryptionKeys: [p.toKey],
+    signingKey: mallory,
+  });
   return composeEncryptedOuter({ from: p.from.addr, messageId, date: new Date(), armored });
 }

@@ -2,6 +2,9 @@
  * Issue 4's "Must show" against the real Delta Chat core (2.57, npm @deltachat/stdio-rpc-server)
  * and the real Postfix + Dovecot: SecureJoin both ways, groups both ways, and a forged message.
  */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mailServer } from '../mailserver/index.ts';
 import { newPeer } from '../support/peer.ts';
@@ -15,6 +18,9 @@ import { parseVcard } from '../../main/core/securejoin/vcard.ts';
 import type { DeltaChatPeer } from './deltachat-peer.ts';
 
 const ms = mailServer();
+/** A 1×1 PNG for group images. */
+const PNG =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 const cores: Core[] = [];
 const deltas: DeltaChatPeer[] = [];
 afterAll(async () => {
@@ -75,13 +81,19 @@ describe('SecureJoin with Delta Chat 2.57', () => {
     expect(done.chatId).toBe(chat.id);
     expect((await alice.dc.rpc.getContact(alice.acc, atAlice.contactId)).isVerified).toBe(true);
     expect(await contactOf(bob, alice.user.address)).toMatchObject({ verified: true });
-    expect((await bob.core.call('getChat', { accountId: bob.account.id, chatId: chat.id })).verified).toBe(true);
+    expect(
+      (await bob.core.call('getChat', { accountId: bob.account.id, chatId: chat.id })).verified,
+    ).toBe(true);
 
     await alice.dc.rpc.miscSendTextMessage(alice.acc, atAlice.chatId, 'hello from Delta Chat');
     const fromDc = await bob.receive('hello from Delta Chat', 30_000);
     expect(fromDc).toMatchObject({ chatId: chat.id, encryption: 'encrypted' });
 
-    await bob.core.call('sendMessage', { accountId: bob.account.id, chatId: chat.id, text: 'hello from Estafette' });
+    await bob.core.call('sendMessage', {
+      accountId: bob.account.id,
+      chatId: chat.id,
+      text: 'hello from Estafette',
+    });
     const atDc = await alice.receive('hello from Estafette');
     expect(atDc.showPadlock).toBe(true);
     expect(atDc.chatId).toBe(atAlice.chatId);
@@ -105,13 +117,19 @@ describe('SecureJoin with Delta Chat 2.57', () => {
     expect((await bob.dc.rpc.getContact(bob.acc, atBob.contactId)).isVerified).toBe(true);
     expect(await contactOf(alice, bob.user.address)).toMatchObject({ verified: true });
     const aChat = done.chatId!;
-    expect((await alice.core.call('getChat', { accountId: alice.account.id, chatId: aChat })).verified).toBe(true);
+    expect(
+      (await alice.core.call('getChat', { accountId: alice.account.id, chatId: aChat })).verified,
+    ).toBe(true);
 
     await bob.dc.rpc.miscSendTextMessage(bob.acc, dcChatId, 'hi Estafette, Delta Chat here');
     const fromDc = await alice.receive('hi Estafette, Delta Chat here', 30_000);
     expect(fromDc).toMatchObject({ chatId: aChat, encryption: 'encrypted' });
 
-    await alice.core.call('sendMessage', { accountId: alice.account.id, chatId: aChat, text: 'hi Delta Chat' });
+    await alice.core.call('sendMessage', {
+      accountId: alice.account.id,
+      chatId: aChat,
+      text: 'hi Delta Chat',
+    });
     const atDc = await bob.receive('hi Delta Chat');
     expect(atDc.showPadlock).toBe(true);
     expect(atDc.chatId).toBe(dcChatId);
@@ -124,11 +142,7 @@ async function verifyWithEstafetteInvite(e: Peer, d: DeltaChatPeer) {
   const invite = await e.core.call('getInvite', { accountId: e.account.id });
   const before = e.events.length;
   const dcChatId = await d.dc.rpc.secureJoin(d.acc, invite.link);
-  const joined = await d.waitFor(
-    'SecurejoinJoinerProgress',
-    (ev) => ev.progress === 1000,
-    60_000,
-  );
+  const joined = await d.waitFor('SecurejoinJoinerProgress', (ev) => ev.progress === 1000, 60_000);
   const done = (await e.waitFor(
     (ev) =>
       ev.type === 'secureJoinProgress' &&
@@ -159,7 +173,8 @@ async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, time
   for (;;) {
     const value = await read();
     if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting; last value: ${JSON.stringify(value)}`);
+    if (Date.now() > deadline)
+      throw new Error(`gave up waiting; last value: ${JSON.stringify(value)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -191,7 +206,10 @@ describe('groups with Delta Chat 2.57', () => {
       text: 'hello group, Estafette here',
     });
     const [mBob, mCarol] = await timed('Estafette group message reaches both Delta Chats', () =>
-      Promise.all([bob.receive('hello group, Estafette here'), carol.receive('hello group, Estafette here')]),
+      Promise.all([
+        bob.receive('hello group, Estafette here'),
+        carol.receive('hello group, Estafette here'),
+      ]),
     );
     expect(mBob.showPadlock && mCarol.showPadlock).toBe(true);
     const bobGroup = mBob.chatId;
@@ -211,7 +229,11 @@ describe('groups with Delta Chat 2.57', () => {
     ]);
     expect(fromBobAtAlice).toMatchObject({ chatId: group.id, encryption: 'encrypted' });
     expect(fromBobAtCarol).toMatchObject({ chatId: carolGroup, showPadlock: true });
-    await carol.dc.rpc.miscSendTextMessage(carol.acc, carolGroup, 'carol (Delta Chat) to the group');
+    await carol.dc.rpc.miscSendTextMessage(
+      carol.acc,
+      carolGroup,
+      'carol (Delta Chat) to the group',
+    );
     const [fromCarolAtAlice, fromCarolAtBob] = await Promise.all([
       alice.receive('carol (Delta Chat) to the group', 30_000),
       bob.receive('carol (Delta Chat) to the group'),
@@ -244,6 +266,25 @@ describe('groups with Delta Chat 2.57', () => {
         () => bob.dc.rpc.getBasicChatInfo(bob.acc, bobGroup),
         (c) => c.name === 'Renamed by Estafette',
       ),
+    );
+    // Description and image too.
+    await alice.core.call('setChatDescription', {
+      accountId: alice.account.id,
+      chatId: group.id,
+      description: 'Where Estafette and Delta Chat meet',
+    });
+    await alice.core.call('setChatAvatar', {
+      accountId: alice.account.id,
+      chatId: group.id,
+      avatar: `data:image/png;base64,${PNG}`,
+    });
+    await eventually(
+      () => bob.dc.rpc.getChatDescription(bob.acc, bobGroup),
+      (d) => d === 'Where Estafette and Delta Chat meet',
+    );
+    await eventually(
+      () => bob.dc.rpc.getBasicChatInfo(bob.acc, bobGroup),
+      (c) => c.profileImage !== null,
     );
   });
 
@@ -301,7 +342,8 @@ describe('groups with Delta Chat 2.57', () => {
     // Delta Chat removes a member: Estafette's member list follows.
     let carolId = 0;
     for (const id of await alice.dc.rpc.getChatContacts(alice.acc, dcGroup)) {
-      if ((await alice.dc.rpc.getContact(alice.acc, id)).address === carol.user.address) carolId = id;
+      if ((await alice.dc.rpc.getContact(alice.acc, id)).address === carol.user.address)
+        carolId = id;
     }
     await alice.dc.rpc.removeContactFromChat(alice.acc, dcGroup, carolId);
     await eventually(
@@ -320,6 +362,73 @@ describe('groups with Delta Chat 2.57', () => {
       () => alice.dc.rpc.getBasicChatInfo(alice.acc, dcGroup),
       (c) => c.name === 'Renamed in Estafette',
     );
+
+    // And the other way: Delta Chat's rename, description and image reach Estafette.
+    await alice.dc.rpc.setChatName(alice.acc, dcGroup, 'Renamed in Delta Chat');
+    await alice.dc.rpc.setChatDescription(alice.acc, dcGroup, 'Plans for the weekend');
+    const image = join(await mkdtemp(join(tmpdir(), 'estafette-avatar-')), 'group.png');
+    await writeFile(image, Buffer.from(PNG, 'base64'));
+    await alice.dc.rpc.setChatProfileImage(alice.acc, dcGroup, image);
+    const changed = await eventually(
+      () => bob.core.call('getGroup', { accountId: bob.account.id, chatId: bGroup.id }),
+      (g) =>
+        g.name === 'Renamed in Delta Chat' &&
+        g.description === 'Plans for the weekend' &&
+        g.avatar !== null,
+    );
+    expect(changed.avatar).toMatch(/^data:image\/(jpeg|png);base64,/);
+    const lines = (
+      await bob.core.call('getMessages', {
+        accountId: bob.account.id,
+        chatId: bGroup.id,
+        offset: 0,
+        limit: 100,
+      })
+    )
+      .filter((m) => m.kind === 'system')
+      .map((m) => m.text);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'Alice removed Carol.',
+        'Alice renamed the group to “Renamed in Delta Chat”.',
+        'Alice changed the group description.',
+        'Alice changed the group image.',
+      ]),
+    );
+  });
+});
+
+describe('older peers: the classic vc- flow (invites without v=3)', () => {
+  it('Delta Chat joins with a classic invite of Estafette', async () => {
+    const alice = await estafette('alice');
+    const bob = await deltaChat('bob');
+    const invite = await alice.core.call('getInvite', { accountId: alice.account.id });
+    const classic = invite.openpgp4fpr.replace('&v=3', '');
+    await bob.dc.rpc.secureJoin(bob.acc, classic);
+    const [atBob] = await Promise.all([
+      bob.waitFor('SecurejoinJoinerProgress', (e) => e.progress === 1000, 60_000),
+      progress(alice, 'inviter', 'done'),
+    ]);
+    expect((await bob.dc.rpc.getContact(bob.acc, atBob.contactId)).isVerified).toBe(true);
+    expect(await contactOf(alice, bob.user.address)).toMatchObject({ verified: true });
+  });
+
+  it('Estafette joins with a classic invite of Delta Chat', async () => {
+    const alice = await deltaChat('alice');
+    const bob = await estafette('bob');
+    const link = await alice.dc.rpc.getChatSecurejoinQrCode(alice.acc, null);
+    const classic = link
+      .replace('https://i.delta.chat/#', 'OPENPGP4FPR:')
+      .replace('&', '#')
+      .replace('#v=3&', '#');
+    expect(classic).not.toContain('v=3');
+    await bob.core.call('secureJoin', { accountId: bob.account.id, invite: classic });
+    const [, atAlice] = await Promise.all([
+      progress(bob, 'joiner', 'done'),
+      alice.waitFor('SecurejoinInviterProgress', (e) => e.progress === 1000, 60_000),
+    ]);
+    expect((await alice.dc.rpc.getContact(alice.acc, atAlice.contactId)).isVerified).toBe(true);
+    expect(await contactOf(bob, alice.user.address)).toMatchObject({ verified: true });
   });
 });
 
@@ -330,7 +439,7 @@ describe('forged messages', () => {
     const link = await alice.dc.rpc.getChatSecurejoinQrCode(alice.acc, null);
     const chat = await bob.core.call('secureJoin', { accountId: bob.account.id, invite: link });
     const [, atAlice] = await Promise.all([
-      progress(bob, 'joiner', 'done').catch((e) => { console.log(JSON.stringify(bob.events.filter(x=>x.type!=='connectivityChanged'), null, 1).slice(0, 6000)); throw e; }),
+      progress(bob, 'joiner', 'done'),
       alice.waitFor('SecurejoinInviterProgress', (e) => e.progress === 1000),
     ]);
     const aliceAtBob = await contactOf(bob, alice.user.address);
@@ -345,7 +454,11 @@ describe('forged messages', () => {
       return publicKeyFromKeydata(parseVcard(vcard)[0]!.key!);
     };
     const selfId = (
-      await bob.core.call('sendMessage', { accountId: bob.account.id, chatId: chat.id, text: 'ping' })
+      await bob.core.call('sendMessage', {
+        accountId: bob.account.id,
+        chatId: chat.id,
+        text: 'ping',
+      })
     ).fromId;
     await alice.receive('ping');
 
@@ -387,7 +500,11 @@ describe('forged messages', () => {
       }),
       { from: bob.user.address, to: [alice.user.address] },
     );
-    await bob.core.call('sendMessage', { accountId: bob.account.id, chatId: chat.id, text: 'the real bob' });
+    await bob.core.call('sendMessage', {
+      accountId: bob.account.id,
+      chatId: chat.id,
+      text: 'the real bob',
+    });
     const real = await alice.receive('the real bob');
     expect(real.showPadlock).toBe(true);
     const verifiedBob = real.fromId;
@@ -397,6 +514,9 @@ describe('forged messages', () => {
       if (e.kind !== 'IncomingMsg') continue;
       const m = await alice.dc.rpc.getMessage(alice.acc, e.msgId);
       if (m.text !== 'forged: I am bob') continue;
+      console.log(
+        `Delta Chat filed the forged message in chat ${m.chatId} from contact ${m.fromId}`,
+      );
       expect(m.fromId).not.toBe(verifiedBob);
       expect(m.chatId).not.toBe(real.chatId);
       expect((await alice.dc.rpc.getContact(alice.acc, m.fromId)).isVerified).toBe(false);
@@ -407,4 +527,3 @@ describe('forged messages', () => {
     }
   });
 });
-

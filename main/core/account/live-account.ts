@@ -17,12 +17,11 @@ import { ContactRepo } from '../chat/contacts.ts';
 import { ChatRepo } from '../chat/chats.ts';
 import { MessageRepo } from '../chat/messages.ts';
 import { Outbox } from '../chat/outbox.ts';
-import { composeOutgoing } from '../chat/outgoing.ts';
-import { receiveBatch } from '../chat/receive.ts';
+import { composeOutgoing, loadReceive, loadSmtp, smtpModule } from './pipelines.ts';
 import type { EventBus } from '../events.ts';
 import { readPrivateKey, readPublicKey } from '../crypto/keys.ts';
 import { ImapSync } from '../transport/imap-sync.ts';
-import { SmtpSender, judgeSendFailure } from '../transport/smtp.ts';
+import type { SmtpSender } from '../transport/smtp.ts';
 import type { ServerConnection } from '../transport/connection.ts';
 import { readConfig, writeConfig } from './config.ts';
 import type { AccountConfig } from './config.ts';
@@ -89,7 +88,7 @@ export class LiveAccount {
     };
     // Read the settings at judging time, so the verdict names the SMTP server in use.
     this.outbox = new Outbox(this.ctx, composeOutgoing, (e) =>
-      judgeSendFailure(e, this.config.settings.smtp),
+      smtpModule().judgeSendFailure(e, this.config.settings.smtp),
     );
   }
 
@@ -203,16 +202,17 @@ export class LiveAccount {
     const password = (await this.env.secrets.get(names.password)) ?? '';
     const smtpPassword = (await this.env.secrets.get(names.smtpPassword)) ?? password;
     const s = this.config.settings;
-    this.smtp = new SmtpSender({ connection: this.connectionFor(s.smtp, smtpPassword, s) });
-    this.imap = new ImapSync({
+    const imap = new ImapSync({
       connection: this.connectionFor(s.imap, password, s),
       loadState: async () => this.ctx.imapState.load('INBOX'),
-      processBatch: (batch, watermark) => receiveBatch(this.ctx, batch, watermark),
+      // The receive pipeline loads on the first batch (account/pipelines.ts).
+      processBatch: async (batch, watermark) =>
+        (await loadReceive()).receiveBatch(this.ctx, batch, watermark),
       onUidValidityChange: async (_previous, current) => {
         this.ctx.imapState.save('INBOX', { uidValidity: current, lastUid: 0, highestModseq: null });
       },
-      onPoisonMessage: (message, error, watermark) =>
-        receiveBatch(this.ctx, [message], watermark, { poison: error }),
+      onPoisonMessage: async (message, error, watermark) =>
+        (await loadReceive()).receiveBatch(this.ctx, [message], watermark, { poison: error }),
       onFlagsChanged: async (changes, watermark) => {
         const seen = changes.filter((c) => c.flags.includes('\\Seen')).map((c) => c.uid);
         const chats = this.db.transaction(() => {
@@ -230,8 +230,23 @@ export class LiveAccount {
       },
       onConnectivity: (c) => this.setConnectivity(c),
     });
-    this.imap.start();
-    this.outbox.start(this.smtp);
+    this.imap = imap;
+    imap.start();
+    // SMTP (nodemailer) loads while IMAP connects; neither connecting nor start-up waits for it.
+    loadSmtp().then(
+      ({ SmtpSender }) => {
+        if (this.imap !== imap) return;
+        this.smtp = new SmtpSender({ connection: this.connectionFor(s.smtp, smtpPassword, s) });
+        this.outbox.start(this.smtp);
+      },
+      () =>
+        this.env.bus.emit({
+          type: 'error',
+          accountId: this.id,
+          code: 'internal',
+          sentence: 'Estafette could not start sending mail. Restart it to try again.',
+        }),
+    );
   }
 
   /** Disconnect; pending messages stay in the outbox. */

@@ -307,7 +307,11 @@ export function removeMember(
   queueGroupCommand(
     ctx,
     chatId,
-    { cmd: 'member-removed', addr: contact.addr, fingerprint: encryptionFingerprintOf(ctx, contact) },
+    {
+      cmd: 'member-removed',
+      addr: contact.addr,
+      fingerprint: encryptionFingerprintOf(ctx, contact),
+    },
     `You removed ${nameOf(contact)}.`,
     events,
   );
@@ -409,10 +413,8 @@ export interface GroupEnvelope {
 
 /** The parameters of an outgoing message, if it is a group system message. */
 export function groupCommandOf(ctx: AccountContext, messageId: number): GroupCommand | null {
-  const raw = ctx.db
-    .prepare('SELECT params FROM messages WHERE id = ?')
-    .pluck()
-    .get(messageId) as string | null | undefined;
+  const raw = ctx.db.prepare('SELECT params FROM messages WHERE id = ?').pluck().get(messageId) as
+    string | null | undefined;
   if (!raw) return null;
   try {
     return JSON.parse(raw) as GroupCommand;
@@ -485,7 +487,8 @@ export async function groupEnvelope(
       body = 'Chat name changed.';
       break;
     case 'description-changed':
-      headers['Chat-Group-Description-Changed'] = '';
+      // Delta Chat sends it empty and only checks its presence; an empty header is not sent.
+      headers['Chat-Group-Description-Changed'] = '1';
       addDescriptionHeaders(headers, group);
       body = 'Chat description changed.';
       break;
@@ -652,9 +655,7 @@ export function fileGroupMessage(
       now: m.timestamp,
       encrypted: g.trusted,
     });
-    ctx.db
-      .prepare('UPDATE chats SET name_ts = ? WHERE id = ?')
-      .run(g.nameTs ?? 0, chatId);
+    ctx.db.prepare('UPDATE chats SET name_ts = ? WHERE id = ?').run(g.nameTs ?? 0, chatId);
     const ts = g.memberTimestamps;
     const aligned = ts !== null && ts.length === recipients.length + g.pastMembers.length;
     applyAdd(ctx, chatId, m.sender.id, g.sentTs);
@@ -847,7 +848,10 @@ function imageTypeOf(data: Buffer): string {
   if (data.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) {
     return 'image/png';
   }
-  if (data.subarray(0, 4).toString('latin1') === 'RIFF' && data.subarray(8, 12).toString('latin1') === 'WEBP') {
+  if (
+    data.subarray(0, 4).toString('latin1') === 'RIFF' &&
+    data.subarray(8, 12).toString('latin1') === 'WEBP'
+  ) {
     return 'image/webp';
   }
   return 'image/jpeg';

@@ -108,8 +108,9 @@ class Opening implements MailOpening {
 
 /**
  * judgeSignatures over the worker's checks: valid if a signature by an expected key verifies,
- * invalid if one by an expected key does not, other-key if only other keys signed. Null when an
- * expected key was not among the candidates (the checks cannot tell then).
+ * invalid if one by an expected key does not, other-key if only other keys signed. Null when the
+ * checks cannot tell: an expected key was no candidate, or openpgp.js checked a signature with
+ * another candidate than the first expected key holding its issuer key ID.
  *
  * One difference, on purpose: an other-key outcome names the signer only when the signature
  * verified with the key the message itself announces, so that opportunistic Autocrypt (which
@@ -128,25 +129,23 @@ function judge(
   let other: { recipients: string[]; signer?: string } | null = null;
   for (const s of signatures) {
     // The first expected key holding the issuer key ID decides, as in judgeSignatures.
-    let check = null;
-    for (const i of indexes) {
-      check = s.checks.find((c) => c.candidate === i) ?? null;
-      if (check) break;
-    }
-    if (!check) {
-      const byAnnounced = s.checks.find((c) => c.candidate === o.announced && c.ok);
+    const decider = indexes.find((i) => s.holders.includes(i));
+    if (decider === undefined) {
+      const byAnnounced =
+        s.check && s.check.candidate === o.announced && s.check.ok ? s.check : null;
       if (!other || (!other.signer && byAnnounced)) {
         other = { recipients: s.intendedRecipients, signer: byAnnounced?.fingerprint };
       }
       continue;
     }
-    if (check.ok) {
+    if (!s.check || s.check.candidate !== decider) return null;
+    if (s.check.ok) {
       return {
-        signature: { status: 'valid', signerFingerprint: check.fingerprint },
+        signature: { status: 'valid', signerFingerprint: s.check.fingerprint },
         intendedRecipients: s.intendedRecipients,
       };
     }
-    invalid ??= { reason: check.reason, recipients: s.intendedRecipients };
+    invalid ??= { reason: s.check.reason, recipients: s.intendedRecipients };
   }
   if (invalid) {
     return {

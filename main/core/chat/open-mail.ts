@@ -14,7 +14,7 @@
  * Everything here is plain data in and out (structured-clone safe) and never throws.
  */
 import { readMessage } from 'openpgp';
-import type { PrivateKey, PublicKey } from 'openpgp';
+import type { Message, PrivateKey, PublicKey } from 'openpgp';
 import { CoreError } from '../errors.ts';
 import type { ErrorCode } from '../errors.ts';
 import { parseMail, mergeProtected } from '../mime/parse.ts';
@@ -41,7 +41,7 @@ export interface ErrorData {
   message: string;
 }
 
-/** The check of one signature against one candidate key that holds its issuer key ID. */
+/** The check of one signature against the candidate key that holds its issuer key ID. */
 export interface CandidateCheck {
   candidate: number;
   /** Primary key fingerprint of the candidate, uppercase hex. */
@@ -54,8 +54,10 @@ export interface CandidateCheck {
 export interface SignatureCheck {
   issuerFingerprint: string | null;
   intendedRecipients: string[];
-  /** One entry per candidate key that has the signature's issuer key ID, in candidate order. */
-  checks: CandidateCheck[];
+  /** Indexes of the candidates that hold the signature's issuer key ID, in candidate order. */
+  holders: number[];
+  /** The check against the first holder (the key openpgp.js verifies with), if any. */
+  check: CandidateCheck | null;
 }
 
 export interface OpenedMail {
@@ -83,9 +85,17 @@ const SIGNATURE_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;
 
 /** Opens one mail; never throws (failures are in the result). */
 export async function openMail(job: OpenJob): Promise<OpenedMail> {
+  const source = asBuffer(job.source);
+  const keys = Promise.all(job.decryptionKeys.map(privateKeyOf));
+  keys.catch(() => {});
+  // Decryption starts from the armored block found in the raw bytes while MIME parsing runs;
+  // it counts only if parsing finds the very same block (else it is done again).
+  const early = armoredIn(source);
+  const decrypting = early ? keys.then((k) => decryptArmored(early, k)) : null;
+  decrypting?.catch(() => {});
   let outer: ParsedMail;
   try {
-    outer = await parseMail(asBuffer(job.source));
+    outer = await parseMail(source);
   } catch (e) {
     return { outerError: errorData(e) };
   }
@@ -94,8 +104,12 @@ export async function openMail(job: OpenJob): Promise<OpenedMail> {
   const armored = outer.encrypted.armored;
   let secretKeys: PrivateKey[] = [];
   try {
-    secretKeys = await Promise.all(job.decryptionKeys.map(privateKeyOf));
-    return await openEncrypted(outer, outer.from.addr, armored, secretKeys, job.signerKeys);
+    secretKeys = await keys;
+    const decrypted =
+      decrypting && early === armored
+        ? await decrypting
+        : await decryptArmored(armored, secretKeys);
+    return await openEncrypted(outer, outer.from.addr, decrypted, job.signerKeys);
   } catch {
     // Anything openpgp.js refused on the way; crypto/pgp.ts tells a damaged message from one
     // that is not for us, so let it say which.
@@ -108,29 +122,47 @@ export async function openMail(job: OpenJob): Promise<OpenedMail> {
   }
 }
 
+const ARMOR = /-----BEGIN PGP MESSAGE-----[\s\S]*?-----END PGP MESSAGE-----/;
+
+/** The armored block of a multipart/encrypted message as its raw bytes carry it, if any. */
+function armoredIn(source: Buffer): string | null {
+  const head = source.subarray(0, Math.min(source.length, 16_384)).toString('latin1');
+  if (!/^content-type:\s*multipart\/encrypted/im.test(head)) return null;
+  return ARMOR.exec(source.toString('latin1'))?.[0] ?? null;
+}
+
+type Decrypted = Awaited<ReturnType<Message<string>['decrypt']>>;
+
+async function decryptArmored(armored: string, secretKeys: PrivateKey[]): Promise<Decrypted> {
+  const message = await readMessage({ armoredMessage: armored, config: deltaChatProfile });
+  return message.decrypt(secretKeys, undefined, undefined, verificationDate(), deltaChatProfile);
+}
+
+function verificationDate(): Date {
+  return new Date(Date.now() + SIGNATURE_CLOCK_SKEW_MS);
+}
+
 async function openEncrypted(
   outer: ParsedMail,
   fromAddr: string,
-  armored: string,
-  secretKeys: PrivateKey[],
+  decrypted: Decrypted,
   signerKeys: Uint8Array[],
 ): Promise<OpenedMail> {
-  const date = new Date(Date.now() + SIGNATURE_CLOCK_SKEW_MS);
-  const message = await readMessage({ armoredMessage: armored, config: deltaChatProfile });
-  const decrypted = await message.decrypt(secretKeys, undefined, undefined, date, deltaChatProfile);
+  const date = verificationDate();
   const data = decrypted.getLiteralData();
   if (!(data instanceof Uint8Array)) throw new Error('no literal data');
-  // Listing the signatures checks the packet structure, as openpgp.decrypt does.
-  const listed = await decrypted.verify([], date, deltaChatProfile);
 
   let merged: ParsedMail;
   try {
     merged = mergeProtected(outer, await parseMail(Buffer.from(data)));
   } catch (e) {
+    // A broken packet structure counts as undecryptable (as in openpgp.decrypt) before the
+    // payload's own problems.
+    await decrypted.verify([], date, deltaChatProfile);
     return { outer, data, innerError: errorData(e) };
   }
 
-  // Candidates: what the caller passed, then the key this message announces (once).
+  // Candidates in order: what the caller passed, then the key this message announces.
   const candidates: PublicKey[] = [];
   const candidateBytes: Uint8Array[] = [];
   const add = (key: PublicKey, bytes: Uint8Array): number => {
@@ -149,36 +181,34 @@ async function openEncrypted(
   const headerKey = header ? await readHeaderKey(header) : null;
   if (headerKey) announced = add(headerKey.publicKey, headerKey.publicKey.write());
 
-  // Each signature checked against every candidate that holds its issuer key ID (message
-  // signatures are always verified afresh; the keys' own self-signatures are cached).
+  // One verification pass (the packets are read once): openpgp.js checks each signature with
+  // the first candidate holding its issuer key ID, as judgeSignatures picks the first expected.
+  const results = await decrypted.verify(candidates, date, deltaChatProfile);
   const signatures: SignatureCheck[] = await Promise.all(
-    listed.map(async (s) => {
-      const packet = await s.signature.then((sig) => sig.packets[0] ?? null).catch(() => null);
+    results.map(async (r) => {
+      const packet = await r.signature.then((sig) => sig.packets[0] ?? null).catch(() => null);
+      const holders = candidates.flatMap((key, i) => (key.getKeys(r.keyID).length > 0 ? [i] : []));
+      let check: CandidateCheck | null = null;
+      const first = holders[0];
+      if (first !== undefined) {
+        let ok = true;
+        let reason = '';
+        try {
+          await r.verified;
+        } catch (e) {
+          ok = false;
+          reason = e instanceof Error ? e.message : String(e);
+        }
+        check = { candidate: first, fingerprint: fingerprintOf(candidates[first]!), ok, reason };
+      }
       return {
         issuerFingerprint: packet?.issuerFingerprint ? hex(packet.issuerFingerprint) : null,
         intendedRecipients: packet ? intendedRecipientsOf(packet) : [],
-        checks: [],
+        holders,
+        check,
       };
     }),
   );
-  for (let c = 0; c < candidates.length; c++) {
-    const key = candidates[c]!;
-    if (!listed.some((s) => key.getKeys(s.keyID).length > 0)) continue;
-    const results = await decrypted.verify([key], date, deltaChatProfile);
-    for (let i = 0; i < results.length; i++) {
-      const r = results[i]!;
-      if (key.getKeys(r.keyID).length === 0) continue;
-      let ok = true;
-      let reason = '';
-      try {
-        await r.verified;
-      } catch (e) {
-        ok = false;
-        reason = e instanceof Error ? e.message : String(e);
-      }
-      signatures[i]?.checks.push({ candidate: c, fingerprint: fingerprintOf(key), ok, reason });
-    }
-  }
   return { outer, data, merged, candidates: candidateBytes, announced, signatures };
 }
 

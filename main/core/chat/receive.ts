@@ -145,7 +145,6 @@ async function prepare(
       // signature is judged here, against the keys expected at this point of the batch.
       const result = await opened.decrypt(await expectedSignerKeys(ctx, from.addr, overlay));
       secret = result.secret;
-      if (process.env.SJDEBUG) { const ks = await expectedSignerKeys(ctx, from.addr, overlay); const again = await (await import('../crypto/pgp.ts')).decryptAndVerify({ armored: outer.encrypted.armored, decryptionKeys: [ctx.keys.secret], expectedSignerKeys: ks }).catch((e: unknown) => String(e)); console.error("SJDEBUG", from.addr, JSON.stringify(result.signature), ks.map((k) => k.getKeyIDs().map((x) => x.toHex())), JSON.stringify(typeof again === 'string' ? again : again.signature), result.secret?.role); }
       parsed = result.parsed;
       if (result.signature.status === 'valid') {
         encryption = 'encrypted';
@@ -202,22 +201,19 @@ async function prepare(
     });
   }
 
-  const senderWarning = verifiedSenderWarning(senderKey, {
-    addr: from.addr,
-    name: sender.name,
+  // SecureJoin steps check their keys themselves (a new invite may verify a contact's new key).
+  const secureJoin = await prepareSecureJoin(ctx, overlay, {
+    parsed,
+    from: sender,
     encryption,
+    signerFingerprint: encryption === 'encrypted' ? signerFingerprint : null,
+    secret,
+    armored: outer.encrypted?.armored ?? null,
+    timestamp,
   });
-  const secureJoin = senderWarning
+  const senderWarning = secureJoin?.hide
     ? null
-    : await prepareSecureJoin(ctx, overlay, {
-        parsed,
-        from: sender,
-        encryption,
-        signerFingerprint: encryption === 'encrypted' ? signerFingerprint : null,
-        secret,
-        armored: outer.encrypted?.armored ?? null,
-        timestamp,
-      });
+    : verifiedSenderWarning(senderKey, { addr: from.addr, name: sender.name, encryption });
   const group = secureJoin?.hide
     ? null
     : await readIncomingGroup(ctx, parsed, { encryption, timestamp });

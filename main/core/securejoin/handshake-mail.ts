@@ -6,7 +6,12 @@
  */
 import type { PublicKey } from 'openpgp';
 import type { AccountContext } from '../account/context.ts';
-import { composeEncryptedOuter, composeInner, newMessageId, randomizedOuterDate } from '../mime/compose.ts';
+import {
+  composeEncryptedOuter,
+  composeInner,
+  newMessageId,
+  randomizedOuterDate,
+} from '../mime/compose.ts';
 import type { MailAddress } from '../mime/types.ts';
 import { encryptAndSign, encryptWithPassword } from '../crypto/pgp.ts';
 import { formatAutocryptHeader, formatGossipHeader } from '../crypto/autocrypt.ts';

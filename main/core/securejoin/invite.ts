@@ -140,6 +140,7 @@ export function formatInviteLink(code: InviteCode): string {
 export function formatOpenpgp4fpr(code: InviteCode): string {
   const parts = [`a=${encodeComponent(code.addr)}`];
   if (code.group) {
+    parts.push(`n=${encodeName(code.name, GROUP_INVITER_NAME_CHARS)}`);
     parts.push(`g=${encodeName(code.group.name, GROUP_NAME_CHARS)}`, `x=${code.group.id}`);
   } else {
     parts.push(`n=${encodeName(code.name, CONTACT_NAME_CHARS)}`);

@@ -120,7 +120,8 @@ export async function onRequestWithAuth(
     }
   }
   if (!key || key.fingerprint !== claimed || !(await signedBy(ctx, m, key.key))) {
-    return refuse(`${who} used your invite, but their message was not signed by the key they named. They were not verified; someone may be interfering.`,
+    return refuse(
+      `${who} used your invite, but their message was not signed by the key they named. They were not verified; someone may be interfering.`,
     );
   }
   if (!(await gossipsOwnKey(ctx, m.parsed))) {
@@ -155,7 +156,13 @@ export async function onRequestWithAuth(
         events.push(
           { type: 'contactChanged', accountId: ctx.id, contactId: contact.id },
           { type: 'chatChanged', accountId: ctx.id, chat: ctx.chats.summary(chatId) },
-          progress(ctx, { role: 'inviter', step: 'done', contactId: contact.id, chatId, sentence: line }),
+          progress(ctx, {
+            role: 'inviter',
+            step: 'done',
+            contactId: contact.id,
+            chatId,
+            sentence: line,
+          }),
         );
       },
     };

@@ -42,7 +42,10 @@ export async function makeInvite(ctx: AccountContext, chatId: number | null): Pr
   if (chatId !== null) {
     groupRow(ctx, chatId);
     if (!isSelfMember(ctx, chatId)) {
-      throw new CoreError('invalid_input', 'You are no longer in this group, so you cannot invite.');
+      throw new CoreError(
+        'invalid_input',
+        'You are no longer in this group, so you cannot invite.',
+      );
     }
   }
   return toInvite(ctx, new InviteTokens(ctx.db).create(chatId, ctx.now()));
@@ -62,7 +65,8 @@ export function checkInvite(ctx: AccountContext, text: string): InviteCheck {
   const code = parseInvite(text);
   const own = code.addr === ctx.addr.toLowerCase() || code.fingerprint === ctx.keys.fingerprint;
   const contact = ctx.contacts.findByAddr(code.addr);
-  const name = code.name || (contact && contact.displayName !== contact.addr ? contact.displayName : '');
+  const name =
+    code.name || (contact && contact.displayName !== contact.addr ? contact.displayName : '');
   const who = name || code.addr;
   const verified = contact ? verifiedKeyOf(ctx, contact.id) : null;
   const alreadyVerified = verified?.fingerprint === code.fingerprint;
@@ -79,11 +83,7 @@ export function checkInvite(ctx: AccountContext, text: string): InviteCheck {
       ? `${who} is already verified. Open the chat?`
       : `Verify ${who} and start a chat?`;
   }
-  const chatId = code.group
-    ? groupChat
-    : contact
-      ? ctx.chats.findSingle(contact.id)
-      : null;
+  const chatId = code.group ? groupChat : contact ? ctx.chats.findSingle(contact.id) : null;
   return {
     kind: code.group ? 'group' : 'contact',
     addr: code.addr,

@@ -135,7 +135,12 @@ export async function startJoin(
       ctx.chats.accept(chatId);
     }
     if (knownArmored) {
-      markVerified(ctx, contact.id, { armored: knownArmored, fingerprint: invite.fingerprint }, now);
+      markVerified(
+        ctx,
+        contact.id,
+        { armored: knownArmored, fingerprint: invite.fingerprint },
+        now,
+      );
     }
     const join = new Joins(ctx.db).start({
       inviteText,
@@ -262,7 +267,13 @@ export async function onContactConfirm(
       addSystemLine(ctx, chatId, sentence, events);
       events.push(
         { type: 'chatChanged', accountId: ctx.id, chat: ctx.chats.summary(chatId) },
-        progress(ctx, { role: 'joiner', step: 'done', contactId: join.contactId, chatId, sentence }),
+        progress(ctx, {
+          role: 'joiner',
+          step: 'done',
+          contactId: join.contactId,
+          chatId,
+          sentence,
+        }),
       );
     },
   };

@@ -89,7 +89,8 @@ export async function gossipsOwnKey(ctx: AccountContext, parsed: ParsedMail): Pr
     const g = parseGossipHeader(value, recipients);
     if (!g || g.addr !== ctx.addr.toLowerCase()) continue;
     try {
-      if (fingerprintOf(await publicKeyFromKeydata(g.keydata)) === ctx.keys.fingerprint) return true;
+      if (fingerprintOf(await publicKeyFromKeydata(g.keydata)) === ctx.keys.fingerprint)
+        return true;
     } catch {
       // An unreadable gossip key proves nothing.
     }

@@ -27,7 +27,10 @@ function unescape(s: string): string {
 }
 
 function formatRev(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/[-:]/g, '').replace('.000', '');
+  return new Date(Math.floor(ms / 1000) * 1000)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace('.000', '');
 }
 
 /** vCard 4.0 text of these contacts, byte for byte as Delta Chat's make_vcard. */
@@ -81,7 +84,10 @@ export function parseVcard(text: string): VcardContact[] {
     else if (name === 'NOTE') card.note ??= unescape(value);
     else if (name === 'REV') card.rev ??= value;
     else if (name === 'KEY') {
-      const key = dataValue(params, value, 'application/pgp-keys', ['PGP;ENCODING=BASE64', 'TYPE=PGP;ENCODING=b']);
+      const key = dataValue(params, value, 'application/pgp-keys', [
+        'PGP;ENCODING=BASE64',
+        'TYPE=PGP;ENCODING=b',
+      ]);
       if (key) card.key ??= key.replace(/\s+/g, '');
     } else if (name === 'PHOTO') {
       const photo = dataValue(params, value, 'image/jpeg', [
@@ -119,7 +125,9 @@ function dataValue(params: string, value: string, type: string, legacy: string[]
 }
 
 function parseRev(rev: string): number | null {
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z|[+-]\d{2}(?:\d{2})?)?$/.exec(rev.trim());
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z|[+-]\d{2}(?:\d{2})?)?$/.exec(
+    rev.trim(),
+  );
   if (!m) return null;
   const [, y, mo, d, h, mi, s, zone] = m;
   let ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));

@@ -34,13 +34,21 @@ export function verifiedKeyOf(ctx: AccountContext, contactId: number): VerifiedK
   const r = ctx.db
     .prepare<
       [number],
-      { verified_key: string | null; verified_fingerprint: string | null; verified_at: number | null }
+      {
+        verified_key: string | null;
+        verified_fingerprint: string | null;
+        verified_at: number | null;
+      }
     >(
       'SELECT verified_key, verified_fingerprint, verified_at FROM contacts WHERE id = ? AND verified = 1',
     )
     .get(contactId);
   if (!r?.verified_key || !r.verified_fingerprint) return null;
-  return { armored: r.verified_key, fingerprint: r.verified_fingerprint, verifiedAt: r.verified_at ?? 0 };
+  return {
+    armored: r.verified_key,
+    fingerprint: r.verified_fingerprint,
+    verifiedAt: r.verified_at ?? 0,
+  };
 }
 
 /** The verified key of the contact with this address, if any. */
@@ -137,7 +145,11 @@ export async function observeSenderKey(
  */
 export function verifiedSenderWarning(
   obs: SenderKeyObservation,
-  m: { addr: string; name?: string; encryption: 'encrypted' | 'encrypted-unverified-sender' | 'none' },
+  m: {
+    addr: string;
+    name?: string;
+    encryption: 'encrypted' | 'encrypted-unverified-sender' | 'none';
+  },
 ): string | null {
   if (!obs.pinned || m.encryption === 'encrypted') return null;
   const who = m.name ? `${m.name} (${m.addr})` : m.addr;
