@@ -14,11 +14,17 @@ interface Entry {
 const MAX_UNUSED = 60;
 const cache = new Map<string, Entry>();
 
+// The content type comes from the sender. A blob: URL belongs to our own origin, so anything
+// that could render as a document (HTML, SVG, XML, PDF) is typed as opaque bytes: opened by
+// mistake it downloads instead of running in the app's origin.
+const RENDERABLE = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+
 function decode(base64: string, contentType: string): Blob {
   const binary = atob(base64);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return new Blob([bytes], { type: contentType });
+  const type = contentType.toLowerCase();
+  return new Blob([bytes], { type: RENDERABLE.has(type) ? type : 'application/octet-stream' });
 }
 
 function trim(): void {
