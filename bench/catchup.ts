@@ -22,6 +22,8 @@ const execFileAsync = promisify(execFile);
 
 export interface CatchupSide {
   seconds: number | null;
+  /** Estafette only: CPU seconds of its main thread (the rest ran on worker threads). */
+  mainThreadCpuSeconds?: number | null;
   msgsPerSecond: number | null;
   cpuSeconds: number | null;
   /** CPU milliseconds per message. */
@@ -115,7 +117,10 @@ export async function benchCatchup(
     child.send({ cmd: 'waitStored', n, timeoutMs: Math.max(60_000, n * 100) });
     const r = await child.waitFor('stored', Math.max(90_000, n * 120));
     if (r.timedOut) notes.push(`Estafette stored only ${r.count} of ${n} in time.`);
-    estafette = side(r.ms / 1000, r.cpuSeconds, r.count, n);
+    estafette = {
+      ...side(r.ms / 1000, r.cpuSeconds, r.count, n),
+      mainThreadCpuSeconds: round(r.mainThreadCpuSeconds, 2),
+    };
     const [chat] = await child.call('listChats', { accountId: bob.accountId });
     const count = chat
       ? (await child.call('getMessageCount', { accountId: bob.accountId, chatId: chat.id })).count
@@ -235,7 +240,8 @@ function side(seconds: number, cpuSeconds: number, stored: number, n: number): C
 }
 
 function fmt(s: CatchupSide): string {
-  return `${s.stored} in ${s.seconds} s = ${s.msgsPerSecond} msg/s, ${s.cpuSeconds} CPU s`;
+  const main = s.mainThreadCpuSeconds != null ? ` (main thread ${s.mainThreadCpuSeconds})` : '';
+  return `${s.stored} in ${s.seconds} s = ${s.msgsPerSecond} msg/s, ${s.cpuSeconds} CPU s${main}`;
 }
 
 /** A vCard as Delta Chat writes them (makeVcard): address, name and the Autocrypt key. */

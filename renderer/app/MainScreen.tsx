@@ -8,6 +8,10 @@ import { ChatListPane, FILTER_INPUT_ID } from '../features/chat-list/ChatListPan
 import { ChatView } from '../features/chat/ChatView.tsx';
 import { ContactDialog } from '../features/contacts/ContactDialog.tsx';
 import { NewChatDialog } from '../features/contacts/NewChatDialog.tsx';
+import { GroupInfoDialog } from '../features/groups/GroupInfoDialog.tsx';
+import { NewGroupDialog } from '../features/groups/NewGroupDialog.tsx';
+import { InviteDialog } from '../features/securejoin/InviteDialog.tsx';
+import { JoinDialog } from '../features/securejoin/JoinDialog.tsx';
 import { SettingsDialog } from '../features/settings/SettingsDialog.tsx';
 
 export function MainScreen() {
@@ -66,7 +70,25 @@ export function MainScreen() {
         )}
       </main>
       {dialog?.kind === 'newChat' && <NewChatDialog account={account} initialAddr={dialog.addr} />}
-      {dialog?.kind === 'contact' && chat && <ContactDialog account={account} chat={chat} />}
+      {dialog?.kind === 'contact' &&
+        chat &&
+        (chat.kind === 'group' ? (
+          <GroupInfoDialog key={chat.id} account={account} chat={chat} />
+        ) : (
+          <ContactDialog account={account} chat={chat} />
+        ))}
+      {dialog?.kind === 'invite' && (
+        <InviteDialog
+          key={dialog.chatId ?? 0}
+          account={account}
+          chatId={dialog.chatId}
+          groupName={dialog.chatId && chat?.id === dialog.chatId ? chat.name : undefined}
+        />
+      )}
+      {dialog?.kind === 'join' && (
+        <JoinDialog key={dialog.invite ?? ''} account={account} initialInvite={dialog.invite} />
+      )}
+      {dialog?.kind === 'newGroup' && <NewGroupDialog account={account} />}
       {dialog?.kind === 'settings' && <SettingsDialog account={account} />}
     </div>
   );

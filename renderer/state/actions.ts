@@ -261,16 +261,44 @@ export class AppActions {
     }
   }
 
+  /** Accepts an invite: SecureJoin starts, and its chat opens where the progress shows. */
+  async secureJoin(accountId: number, invite: string): Promise<void> {
+    const chat = await this.runtime.call('secureJoin', { accountId, invite });
+    this.store.update((s) => ({
+      ...withChat(s, accountId, chat),
+      dialog: null,
+      // Events of this run may have come before the answer; keep them, else start afresh.
+      join:
+        s.join?.accountId === accountId && s.join.chatId === chat.id
+          ? s.join
+          : { accountId, chatId: chat.id, step: 'started', progress: 100, sentence: '' },
+    }));
+    this.openChat(accountId, chat.id);
+  }
+
+  async createGroup(accountId: number, name: string, contactIds: number[]): Promise<void> {
+    const chat = await this.runtime.call('createGroup', { accountId, name, contactIds });
+    this.store.update((s) => ({ ...withChat(s, accountId, chat), dialog: null }));
+    this.openChat(accountId, chat.id);
+  }
+
+  /** Applies a chat summary a group change returned. */
+  applyChat(accountId: number, chat: ChatSummary): void {
+    this.store.update((s) => withChat(s, accountId, chat));
+  }
+
   private openDeepLink(url: string): void {
     const state = this.store.get();
     if (state.selectedAccountId === null) return;
     const lower = url.toLowerCase();
+    if (lower.startsWith('openpgp4fpr:')) {
+      // An invite: checked by the core, confirmed by the person, then SecureJoin.
+      this.openDialog({ kind: 'join', invite: url });
+      return;
+    }
     let addr = '';
     if (lower.startsWith('mailto:')) {
       addr = decodeURIComponent(url.slice('mailto:'.length).split('?')[0] ?? '');
-    } else if (lower.startsWith('openpgp4fpr:')) {
-      // openpgp4fpr:FINGERPRINT#a=addr&n=name&…: the address is enough to start a chat.
-      addr = new URLSearchParams(url.split('#')[1] ?? '').get('a') ?? '';
     }
     this.openDialog({ kind: 'newChat', addr });
   }

@@ -1,5 +1,5 @@
 /** The UI's state and the pure changes the core's events make to it. */
-import type { Account, ChatSummary, Connectivity } from '../../shared/types.ts';
+import type { Account, ChatSummary, Connectivity, SecureJoinStep } from '../../shared/types.ts';
 import type { LinkState } from '../runtime/runtime.ts';
 import type { Preferences } from './preferences.ts';
 
@@ -12,7 +12,23 @@ export interface SetupProgress {
 }
 
 export type Dialog =
-  { kind: 'newChat'; addr?: string } | { kind: 'contact'; chatId: number } | { kind: 'settings' };
+  | { kind: 'newChat'; addr?: string }
+  | { kind: 'contact'; chatId: number }
+  | { kind: 'settings' }
+  /** Our invite (QR code and link): to verify us and chat, or with `chatId` to join that group. */
+  | { kind: 'invite'; chatId?: number }
+  /** Accept someone's invite; `invite` is checked at once (a pasted link or a deep link). */
+  | { kind: 'join'; invite?: string }
+  | { kind: 'newGroup' };
+
+/** The latest SecureJoin run we started as joiner, as its events tell it. */
+export interface JoinProgress {
+  accountId: number;
+  chatId: number | null;
+  step: SecureJoinStep;
+  progress: number;
+  sentence: string;
+}
 
 export interface Toast {
   id: number;
@@ -36,6 +52,7 @@ export interface AppState {
   dialog: Dialog | null;
   preferences: Preferences;
   toasts: readonly Toast[];
+  join: JoinProgress | null;
 }
 
 export function initialState(preferences: Preferences): AppState {
@@ -52,6 +69,7 @@ export function initialState(preferences: Preferences): AppState {
     dialog: null,
     preferences,
     toasts: [],
+    join: null,
   };
 }
 

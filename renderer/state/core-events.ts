@@ -36,6 +36,20 @@ export function applyCoreEvent(app: AppActions, event: CoreEvent): void {
     case 'error':
       app.toast(event.sentence);
       break;
+    case 'secureJoinProgress':
+      if (event.role === 'joiner') {
+        store.update((s) => ({
+          ...s,
+          join: {
+            accountId: event.accountId,
+            chatId: event.chatId ?? s.join?.chatId ?? null,
+            step: event.step,
+            progress: event.progress,
+            sentence: event.sentence,
+          },
+        }));
+      }
+      break;
     case 'messageChanged':
     case 'contactChanged':
       break;

@@ -386,6 +386,7 @@ export function scriptedCore(options: ScriptedCoreOptions) {
       }),
       message(s.summary.id, mallory.id, false, 'Did my last message arrive?', now - 1 * HOUR, {
         encryption: 'encrypted-unverified-sender',
+        error: 'It is not signed by the key this contact uses: it may not be from them.',
       }),
     );
 
@@ -425,6 +426,15 @@ export function scriptedCore(options: ScriptedCoreOptions) {
       )
       .map(summary)
       .sort((x, y) => (y.lastMessage?.timestamp ?? 0) - (x.lastMessage?.timestamp ?? 0));
+  };
+
+  const scriptedInviter = (invite: string): { chat: ChatRecord; contact: Contact } => {
+    const chat = [...chats.values()].find((c) => c.summary.name === 'Ada Lindqvist');
+    const contact = contacts.get(chat?.summary.contactIds[0] ?? 0);
+    if (!invite.startsWith('https://i.delta.chat/#') || !chat || !contact) {
+      throw new CoreError('invalid_input', 'This is not an invite Estafette can read.');
+    }
+    return { chat, contact };
   };
 
   const notScripted = (): never => {
@@ -588,8 +598,48 @@ export function scriptedCore(options: ScriptedCoreOptions) {
     getInvite: notScripted,
     listInvites: notScripted,
     revokeInvite: notScripted,
-    checkInvite: notScripted,
-    secureJoin: notScripted,
+    // An i.delta.chat link is an invite from Ada; joining it starts, then fails the way a
+    // mismatching key does (what a live exchange rarely produces on demand).
+    checkInvite: ({ invite }) => {
+      const { chat, contact } = scriptedInviter(invite);
+      return {
+        kind: 'contact',
+        addr: contact.addr,
+        name: contact.displayName,
+        fingerprint: contact.fingerprint ?? '',
+        groupName: null,
+        question: `Verify ${contact.displayName} and start a chat?`,
+        own: false,
+        alreadyVerified: false,
+        alreadyMember: false,
+        chatId: chat.summary.id,
+      };
+    },
+    secureJoin: ({ accountId, invite }) => {
+      const { chat, contact } = scriptedInviter(invite);
+      const progress = (step: 'started' | 'failed', value: number, sentence: string) =>
+        emit({
+          type: 'secureJoinProgress',
+          accountId,
+          role: 'joiner',
+          step,
+          progress: value,
+          contactId: contact.id,
+          chatId: chat.summary.id,
+          sentence,
+        });
+      progress('started', 100, `Asked ${contact.displayName} for their key…`);
+      setTimeout(
+        () =>
+          progress(
+            'failed',
+            0,
+            `The key ${contact.displayName} answered with does not match the invite: someone may be intercepting.`,
+          ),
+        1500,
+      );
+      return summary(chat);
+    },
     createGroup: notScripted,
     getGroup: notScripted,
     getChatMembers: notScripted,

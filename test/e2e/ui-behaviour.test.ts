@@ -58,6 +58,12 @@ describe('the UI against a scripted core', () => {
         'data-encryption',
         'encrypted-unverified-sender',
       );
+      // The core's sentence says why, beside the message.
+      await visible(
+        message(page, 'last message arrive')
+          .locator('.sender-warning')
+          .filter({ hasText: 'it may not be from them' }),
+      );
       await screenshot(page, `states-placeholder-en-${colorScheme}`);
       await chatRow(page, 'Rail Club').click();
       await page.getByRole('button', { name: 'Show quoted text' }).click();
@@ -180,6 +186,30 @@ describe('the UI against a scripted core', () => {
     await visible(failed.getByText('the mailbox of jonas@beispiel.de is full'));
     await failed.getByRole('button', { name: 'Retry' }).click();
     await attribute(failed, 'data-state', 'sent');
+    await page.context().close();
+  });
+
+  it('asks before joining by invite, shows the progress, then the failure sentence', async () => {
+    const page = await open();
+    await page.locator('.chat-row').first().waitFor();
+    await page.keyboard.press('Control+n');
+    await page.getByRole('button', { name: 'Join by invite' }).click();
+    const join = page.getByRole('dialog', { name: 'Join by invite' });
+    await join.getByLabel('Invite link').fill('not an invite');
+    await join.getByLabel('Invite link').press('Enter');
+    await visible(join.getByRole('alert').filter({ hasText: 'not an invite Estafette can read' }));
+    await join.getByLabel('Invite link').fill('https://i.delta.chat/#SCRIPTED');
+    await join.getByLabel('Invite link').press('Enter');
+    const confirm = page.getByRole('dialog', { name: 'Accept the invite?' });
+    await visible(confirm.getByText('Verify Ada Lindqvist and start a chat?'));
+    await confirm.getByRole('button', { name: 'Verify and start chat' }).click();
+    await visible(page.getByRole('progressbar', { name: 'Verification progress' }));
+    await visible(page.getByRole('status').filter({ hasText: 'Asked Ada Lindqvist' }));
+    const failure = page.getByRole('alert').filter({ hasText: 'does not match the invite' });
+    await visible(failure);
+    await screenshot(page, 'states-join-failed-en-light');
+    await failure.getByRole('button', { name: 'Dismiss' }).click();
+    await failure.waitFor({ state: 'detached' });
     await page.context().close();
   });
 

@@ -51,6 +51,8 @@ export class LiveAccount {
   private imap: ImapSync | null = null;
   private smtp: SmtpSender | null = null;
   private connectivity: Connectivity = { status: 'not-started' };
+  /** The IMAP session whose outbox was started (see startSending). */
+  private sendingFor: ImapSync | null = null;
   private lastOutgoingSecond: number | null = null;
 
   private constructor(
@@ -202,7 +204,8 @@ export class LiveAccount {
     const password = (await this.env.secrets.get(names.password)) ?? '';
     const smtpPassword = (await this.env.secrets.get(names.smtpPassword)) ?? password;
     const s = this.config.settings;
-    const imap = new ImapSync({
+    const smtpConnection = this.connectionFor(s.smtp, smtpPassword, s);
+    const imap: ImapSync = new ImapSync({
       connection: this.connectionFor(s.imap, password, s),
       loadState: async () => this.ctx.imapState.load('INBOX'),
       // The receive pipeline loads on the first batch (account/pipelines.ts).
@@ -228,15 +231,26 @@ export class LiveAccount {
           });
         }
       },
-      onConnectivity: (c) => this.setConnectivity(c),
+      onConnectivity: (c) => {
+        this.setConnectivity(c);
+        if (c.status !== 'connecting') this.startSending(imap, smtpConnection);
+      },
     });
     this.imap = imap;
     imap.start();
-    // SMTP (nodemailer) loads while IMAP connects; neither connecting nor start-up waits for it.
+  }
+
+  /**
+   * SMTP (nodemailer) loads once IMAP's first connection attempt has settled, connected or not:
+   * loading it earlier would hold up the handshake, and start-up waits for neither.
+   */
+  private startSending(imap: ImapSync, connection: ServerConnection): void {
+    if (this.sendingFor === imap) return;
+    this.sendingFor = imap;
     loadSmtp().then(
       ({ SmtpSender }) => {
         if (this.imap !== imap) return;
-        this.smtp = new SmtpSender({ connection: this.connectionFor(s.smtp, smtpPassword, s) });
+        this.smtp = new SmtpSender({ connection });
         this.outbox.start(this.smtp);
       },
       () =>

@@ -13,10 +13,17 @@ import { failedOpening, openMail } from './open-mail.ts';
 import type { OpenJob, OpenedMail } from './open-mail.ts';
 import type { WorkerReply, WorkerRequest } from './open-mail-worker.ts';
 
-/** Below this many mails at once the calling thread opens them itself. */
-const MIN_POOLED_BATCH = 4;
-/** Jobs handed to one worker ahead, so it never waits for the main thread. */
-const PER_WORKER = 2;
+/**
+ * Below this many mails at once the calling thread opens them itself: starting the workers costs
+ * about 0.4 s of CPU each, worth it for a catch-up, not for a handful. Warm workers take smaller
+ * batches.
+ */
+const MIN_BATCH_TO_START = 16;
+const MIN_BATCH_WHEN_WARM = 4;
+/** Jobs per message to a worker (each message between threads has a fixed cost). */
+const CHUNK = 4;
+/** Chunks handed to one worker ahead, so it never waits for the main thread. */
+const CHUNKS_PER_WORKER = 2;
 /** Idle workers are stopped after this long (each holds its own copy of openpgp.js). */
 const IDLE_MS = 30_000;
 
@@ -28,7 +35,8 @@ interface Pending {
 interface Slot {
   worker: Worker;
   ready: boolean;
-  inFlight: Map<number, Pending>;
+  /** Chunks sent and not answered yet, by request id. */
+  inFlight: Map<number, Pending[]>;
 }
 
 export class OpenPool {
@@ -50,7 +58,9 @@ export class OpenPool {
 
   /** Opens every mail of a batch; the promises resolve in any order, never reject. */
   openAll(jobs: OpenJob[]): Promise<OpenedMail>[] {
-    if (jobs.length < MIN_POOLED_BATCH || this.size === 0 || this.broken) {
+    const warm = this.slots.some((s) => s.ready);
+    const min = warm ? MIN_BATCH_WHEN_WARM : MIN_BATCH_TO_START;
+    if (jobs.length < min || this.size === 0 || this.broken) {
       return jobs.map((job) => openMail(job).catch(failedOpening));
     }
     const opened = jobs.map(
@@ -76,8 +86,10 @@ export class OpenPool {
     }
     while (this.slots.length < this.size && this.slots.length < this.queue.length) this.spawn();
     for (const slot of this.slots) {
-      while (slot.ready && slot.inFlight.size < PER_WORKER && this.queue.length > 0) {
-        this.send(slot, this.queue.shift()!);
+      while (slot.ready && slot.inFlight.size < CHUNKS_PER_WORKER && this.queue.length > 0) {
+        // Smaller chunks when little is left, so that every worker gets a share.
+        const share = Math.ceil(this.queue.length / (CHUNKS_PER_WORKER * this.slots.length));
+        this.send(slot, this.queue.splice(0, Math.max(1, Math.min(CHUNK, share))));
       }
     }
     // While the workers start (module loading takes a few hundred ms), this thread helps.
@@ -109,9 +121,9 @@ export class OpenPool {
       if (m === 'ready') {
         slot.ready = true;
       } else {
-        const pending = slot.inFlight.get(m.id);
+        const chunk = slot.inFlight.get(m.id) ?? [];
         slot.inFlight.delete(m.id);
-        pending?.resolve(m.result);
+        chunk.forEach((pending, i) => pending.resolve(m.results[i] ?? lostResult));
       }
       if (slot.inFlight.size === 0) worker.unref();
       this.pump();
@@ -121,7 +133,7 @@ export class OpenPool {
     const lost = () => {
       if (!this.slots.includes(slot)) return;
       this.slots = this.slots.filter((s) => s !== slot);
-      this.queue.unshift(...slot.inFlight.values());
+      this.queue.unshift(...[...slot.inFlight.values()].flat());
       slot.inFlight.clear();
       if (!slot.ready) this.giveUp();
       this.pump();
@@ -137,14 +149,17 @@ export class OpenPool {
     for (const p of queued) void openMail(p.job).catch(failedOpening).then(p.resolve);
   }
 
-  private send(slot: Slot, pending: Pending): void {
+  private send(slot: Slot, chunk: Pending[]): void {
     const id = this.nextId++;
-    slot.inFlight.set(id, pending);
+    slot.inFlight.set(id, chunk);
     slot.worker.ref();
-    // A copy of the source, so that the transfer moves no more than this message's bytes.
-    const source = new Uint8Array(pending.job.source);
-    const request: WorkerRequest = { id, job: { ...pending.job, source } };
-    slot.worker.postMessage(request, [source.buffer]);
+    // Copies of the sources, so that the transfer moves no more than these messages' bytes.
+    const jobs = chunk.map((p) => ({ ...p.job, source: new Uint8Array(p.job.source) }));
+    const request: WorkerRequest = { id, jobs };
+    slot.worker.postMessage(
+      request,
+      jobs.map((j) => j.source.buffer),
+    );
   }
 
   private scheduleIdle(): void {
@@ -160,13 +175,15 @@ export class OpenPool {
   }
 
   private async retire(slot: Slot): Promise<void> {
-    for (const p of slot.inFlight.values()) {
+    for (const p of [...slot.inFlight.values()].flat()) {
       void openMail(p.job).catch(failedOpening).then(p.resolve);
     }
     slot.inFlight.clear();
     await slot.worker.terminate().catch(() => 0);
   }
 }
+
+const lostResult: OpenedMail = failedOpening(new Error('the worker answered without a result'));
 
 function defaultSize(): number {
   return Math.max(1, Math.min(4, availableParallelism()));

@@ -6,6 +6,7 @@ import { Avatar } from '../../components/Avatar.tsx';
 import { Icon } from '../../components/Icon.tsx';
 import { formatListTime } from '../../i18n/format.ts';
 import { MessageStateIcon } from '../chat/MessageStateIcon.tsx';
+import { VerifiedMark } from '../contacts/VerifiedMark.tsx';
 
 export function ChatListItem({
   chat,
@@ -50,7 +51,9 @@ export function ChatListItem({
       <span className="chat-row-text">
         <span className="chat-row-top">
           <span className="chat-row-name">{chat.name}</span>
-          {chat.encrypted ? (
+          {chat.verified ? (
+            <VerifiedMark label={t('encryption.chatVerified')} />
+          ) : chat.encrypted ? (
             <span className="mark mark-encrypted" title={t('encryption.chatEncrypted')}>
               <Icon name="lock" size={14} />
               <span className="sr-only">{t('encryption.chatEncrypted')}</span>

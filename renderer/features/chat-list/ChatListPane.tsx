@@ -69,6 +69,24 @@ export function ChatListPane({ account }: { account: Account }) {
         <button
           type="button"
           className="icon-button"
+          aria-label={t('invite.open')}
+          title={t('invite.open')}
+          onClick={() => app.openDialog({ kind: 'invite' })}
+        >
+          <Icon name="qr" size={20} />
+        </button>
+        <button
+          type="button"
+          className="icon-button"
+          aria-label={t('group.newTitle')}
+          title={t('group.newTitle')}
+          onClick={() => app.openDialog({ kind: 'newGroup' })}
+        >
+          <Icon name="group" size={20} />
+        </button>
+        <button
+          type="button"
+          className="icon-button"
           aria-label={t('chatList.newChat')}
           title={`${t('chatList.newChat')} (Ctrl+N)`}
           onClick={() => app.openDialog({ kind: 'newChat' })}

@@ -14,6 +14,8 @@ import type { PendingFile } from './Composer.tsx';
 import { ContactRequestBar } from './ContactRequestBar.tsx';
 import { MessageList } from './MessageList.tsx';
 import { MessageWindow } from './message-window.ts';
+import { useGroup } from '../groups/use-group.ts';
+import { JoinProgressBar } from '../securejoin/JoinProgressBar.tsx';
 
 export function ChatView({ account, chat }: { account: Account; chat: ChatSummary }) {
   const { t } = useTranslation();
@@ -87,7 +89,11 @@ export function ChatView({ account, chat }: { account: Account; chat: ChatSummar
     if (dropped.length) setFiles((current) => [...current, ...dropped].slice(0, 10));
   };
 
+  const { group } = useGroup(app, accountId, chatId, chat.kind === 'group');
+  const readOnly = chat.kind === 'group' && group !== null && !group.selfIsMember;
+
   const openContact = () => app.openDialog({ kind: 'contact', chatId });
+  const detailsLabel = chat.kind === 'group' ? t('group.infoTitle') : t('chat.details');
   let status: string;
   if (chat.verified) status = t('encryption.chatVerified');
   else if (chat.encrypted) status = t('encryption.chatEncrypted');
@@ -121,24 +127,27 @@ export function ChatView({ account, chat }: { account: Account; chat: ChatSummar
               className={`chat-subtitle ${chat.encrypted ? 'is-encrypted' : 'is-plain'}`}
               data-encrypted={chat.encrypted}
             >
-              <Icon
-                name={chat.verified ? 'shield' : chat.encrypted ? 'lock' : 'lockOff'}
-                size={14}
-              />
+              {chat.verified ? (
+                <span className="mark-verified" data-verified="true">
+                  <Icon name="verified" size={15} />
+                </span>
+              ) : (
+                <Icon name={chat.encrypted ? 'lock' : 'lockOff'} size={14} />
+              )}
               <span className="chat-encryption-status">{status}</span>
               {chat.addr && chat.addr !== chat.name && (
                 <span className="chat-addr"> · {chat.addr}</span>
               )}
             </span>
           </span>
-          <span className="sr-only">{t('chat.details')}</span>
+          <span className="sr-only">{detailsLabel}</span>
         </button>
         <button
           type="button"
           className="icon-button"
           onClick={openContact}
-          aria-label={t('chat.details')}
-          title={t('chat.details')}
+          aria-label={detailsLabel}
+          title={detailsLabel}
         >
           <Icon name="info" size={20} />
         </button>
@@ -154,6 +163,7 @@ export function ChatView({ account, chat }: { account: Account; chat: ChatSummar
           </button>
         </div>
       )}
+      <JoinProgressBar accountId={accountId} chatId={chatId} />
       {messages ? (
         <MessageList
           key={`window-${messages.id}`}
@@ -171,6 +181,11 @@ export function ChatView({ account, chat }: { account: Account; chat: ChatSummar
       </div>
       {chat.isRequest ? (
         <ContactRequestBar accountId={accountId} chat={chat} />
+      ) : readOnly ? (
+        <p className="composer-disabled" role="status">
+          <Icon name="info" size={16} />
+          {t('group.readOnly')}
+        </p>
       ) : (
         <Composer
           accountId={accountId}

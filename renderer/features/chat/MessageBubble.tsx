@@ -157,6 +157,12 @@ export const MessageBubble = memo(function MessageBubble({
         </span>
       </div>
       {sendProblem(message) && <RetryLine accountId={accountId} message={message} />}
+      {message.encryption === 'encrypted-unverified-sender' && !message.outgoing && (
+        <div className="sender-warning" role="note">
+          <Icon name="warning" size={15} />
+          <span>{message.error ?? t('encryption.messageUnverifiedSender')}</span>
+        </div>
+      )}
     </div>
   );
 });

@@ -14,6 +14,7 @@ import { useApp } from '../../state/context.tsx';
 import { errorSentence } from '../../state/errors.ts';
 import { forgetContact } from './contact-cache.ts';
 import { Fingerprint } from './Fingerprint.tsx';
+import { VerifiedMark } from './VerifiedMark.tsx';
 
 export function ContactDialog({ account, chat }: { account: Account; chat: ChatSummary }) {
   const { t } = useTranslation();
@@ -79,7 +80,10 @@ export function ContactDialog({ account, chat }: { account: Account; chat: ChatS
       <div className="contact-card">
         <Avatar name={chat.name} seed={chat.addr ?? chat.name} size={72} />
         <div>
-          <h3 className="contact-name">{contact?.displayName ?? chat.name}</h3>
+          <h3 className="contact-name">
+            {contact?.displayName ?? chat.name}
+            {contact?.verified && <VerifiedMark size={16} />}
+          </h3>
           {chat.addr && (
             <p className="contact-addr">
               {chat.addr}{' '}
@@ -128,7 +132,7 @@ export function ContactDialog({ account, chat }: { account: Account; chat: ChatS
           <h3 id="contact-encryption">{t('contact.encryption')}</h3>
           <p className={`verification ${contact?.verified ? 'is-verified' : ''}`}>
             <Icon
-              name={contact?.verified ? 'shield' : contact?.fingerprint ? 'lock' : 'lockOff'}
+              name={contact?.verified ? 'verified' : contact?.fingerprint ? 'lock' : 'lockOff'}
               size={16}
             />
             {verification}

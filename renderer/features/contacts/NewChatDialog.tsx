@@ -72,6 +72,16 @@ export function NewChatDialog({
             {error}
           </p>
         )}
+        <p className="hint">
+          {t('newChat.inviteHint')}{' '}
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => app.openDialog({ kind: 'join' })}
+          >
+            {t('join.title')}
+          </button>
+        </p>
         <div className="dialog-actions">
           <button type="button" className="button" onClick={close}>
             {t('common.cancel')}
