@@ -180,7 +180,8 @@ export function mergeProtected(outer: ParsedMail, inner: ParsedMail): ParsedMail
   if (outer.from && inner.from && outer.from.addr.toLowerCase() !== inner.from.addr.toLowerCase()) {
     problems.push('The sender inside the encryption differs from the sender outside.');
   }
-  if (inner.protectedHeaders) return { ...inner, problems, damaged: outer.damaged || inner.damaged };
+  if (inner.protectedHeaders)
+    return { ...inner, problems, damaged: outer.damaged || inner.damaged };
 
   // A payload without header protection (older clients): its own headers win, the outer ones
   // fill the gaps, except those that only count when encrypted.
