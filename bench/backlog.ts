@@ -10,7 +10,12 @@ import { Worker } from 'node:worker_threads';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { formatAutocryptHeader } from '../main/core/crypto/autocrypt.ts';
-import { generateAccountKey, keydataOf, readPrivateKey, readPublicKey } from '../main/core/crypto/keys.ts';
+import {
+  generateAccountKey,
+  keydataOf,
+  readPrivateKey,
+  readPublicKey,
+} from '../main/core/crypto/keys.ts';
 import { encryptAndSign } from '../main/core/crypto/pgp.ts';
 import { composeEncryptedOuter, composeInner, newMessageId } from '../main/core/mime/compose.ts';
 import type { MailServerInfo, TestUser } from '../test/mailserver/server.ts';

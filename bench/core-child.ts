@@ -34,6 +34,8 @@ export type ChildReport =
       cpuSeconds: number;
       /** Of cpuSeconds, the main thread's (the rest: worker threads, thread pool, GC helpers). */
       mainThreadCpuSeconds: number;
+      /** RSS right after (the opening workers still alive). */
+      rssMb: number;
       timedOut: boolean;
     }
   | { type: 'sample'; rssMb: number; heapUsedMb: number; externalMb: number; cpuSeconds: number }
@@ -153,6 +155,7 @@ async function handle(c: ChildCommand): Promise<void> {
         ms: performance.now() - ioStartedAt,
         cpuSeconds: cpuSeconds() - ioStartedCpu,
         mainThreadCpuSeconds: mainThreadCpuSeconds() - ioStartedMainCpu,
+        rssMb: process.memoryUsage.rss() / 2 ** 20,
         timedOut,
       });
       return;

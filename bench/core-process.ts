@@ -80,7 +80,11 @@ export class CoreChild {
     this.process.send(c);
   }
 
-  async call<M extends MethodName>(method: M, params: unknown, timeoutMs = 60_000): Promise<Output<M>> {
+  async call<M extends MethodName>(
+    method: M,
+    params: unknown,
+    timeoutMs = 60_000,
+  ): Promise<Output<M>> {
     const id = this.nextId++;
     this.send({ cmd: 'call', id, method, params });
     const r = await this.waitFor('result', timeoutMs, (x) => x.id === id);

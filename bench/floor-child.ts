@@ -62,4 +62,6 @@ for (const source of sources) {
 const totalMs = performance.now() - t0;
 const cpuSeconds = cpu() - cpu0;
 await client.logout().catch(() => client.close());
-process.stdout.write(`${JSON.stringify({ n: sources.length, valid, fetchMs, totalMs, cpuSeconds })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ n: sources.length, valid, fetchMs, totalMs, cpuSeconds })}\n`,
+);

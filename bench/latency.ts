@@ -84,7 +84,9 @@ async function spaced(since: number): Promise<void> {
 
 /** A message about as big as an encrypted chat message, so the server's work is comparable. */
 function floorMessage(from: string, to: string, i: number): string {
-  const filler = Buffer.alloc(1800, `floor ${i} `).toString('base64').replace(/(.{76})/g, '$1\r\n');
+  const filler = Buffer.alloc(1800, `floor ${i} `)
+    .toString('base64')
+    .replace(/(.{76})/g, '$1\r\n');
   return `From: <${from}>\r\nTo: <${to}>\r\nSubject: [...]\r\nMessage-ID: <floor-${i}-${Date.now()}@bench>\r\nDate: ${new Date().toUTCString()}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n${filler}\r\n`;
 }
 
@@ -281,7 +283,8 @@ async function estafetteLatency(
       }
       if (message.encryption === 'encrypted') encrypted++;
     }
-    if (encrypted < count) notes.push(`Only ${encrypted} of ${count} Estafette messages were encrypted.`);
+    if (encrypted < count)
+      notes.push(`Only ${encrypted} of ${count} Estafette messages were encrypted.`);
     return {
       ...series(samples),
       sendMedianMs: round(median(sendTimes)),

@@ -62,5 +62,6 @@ if (import.meta.filename === process.argv[1]) {
   console.log('\nby file (self ms):');
   for (const [f, ms] of s.files.slice(0, top)) console.log(`${ms.toFixed(0).padStart(8)}  ${f}`);
   console.log('\nby function (self ms):');
-  for (const [f, ms] of s.functions.slice(0, top)) console.log(`${ms.toFixed(0).padStart(8)}  ${f}`);
+  for (const [f, ms] of s.functions.slice(0, top))
+    console.log(`${ms.toFixed(0).padStart(8)}  ${f}`);
 }

@@ -60,8 +60,24 @@ function parseArgs(argv: string[]): Options {
 }
 
 const SIZES = {
-  full: { latency: 30, catchup: 2000, big: 100_000, accounts: 10, launches: 3, uiAttempts: 3 },
-  smoke: { latency: 3, catchup: 40, big: 2_000, accounts: 2, launches: 1, uiAttempts: 1 },
+  full: {
+    latency: 30,
+    catchup: 2000,
+    catchupRounds: 3,
+    big: 100_000,
+    accounts: 10,
+    launches: 3,
+    uiAttempts: 3,
+  },
+  smoke: {
+    latency: 3,
+    catchup: 40,
+    catchupRounds: 1,
+    big: 2_000,
+    accounts: 2,
+    launches: 1,
+    uiAttempts: 1,
+  },
 };
 // A smoke that takes longer than this is stuck; the full run has Delta Chat's slow catch-up.
 const TIME_LIMIT_MS = { full: 45 * 60_000, smoke: 5 * 60_000 };
@@ -83,9 +99,12 @@ async function main(): Promise<number> {
   const durations: Record<string, number> = {};
 
   const deltachat = opts.deltachat && deltachatInstalled();
-  if (opts.deltachat && !deltachat) notes.push('Delta Chat core is not installed: its columns are empty.');
+  if (opts.deltachat && !deltachat)
+    notes.push('Delta Chat core is not installed: its columns are empty.');
   const machine = describeMachine(deltachatVersion());
-  log(`Estafette benchmark (${mode}) on ${machine.cpu}, ${machine.cores} cores, load ${machine.loadAtStart.join(' ')}`);
+  log(
+    `Estafette benchmark (${mode}) on ${machine.cpu}, ${machine.cores} cores, load ${machine.loadAtStart.join(' ')}`,
+  );
 
   const workDir = await mkdtemp(join(os.tmpdir(), 'estafette-bench-'));
   const ms = await startMailServer();
@@ -142,6 +161,7 @@ async function main(): Promise<number> {
         catchup = await benchCatchup(ctx, sizes.catchup, {
           deltachat,
           deltachatTimeoutMs: Math.max(60_000, sizes.catchup * 250),
+          rounds: sizes.catchupRounds,
         });
         notes.push(...catchup.notes);
         if (ctx.profileDir) printProfiles(join(ctx.profileDir, 'catchup'), log);
@@ -193,7 +213,9 @@ async function main(): Promise<number> {
               rendererDir,
               attempts: sizes.uiAttempts,
             });
-            log(`  click → first rows: ${ui.openMs.join(', ')} ms; scroll frames median ${ui.frameMedianMs} ms, p95 ${ui.frameP95Ms} ms`);
+            log(
+              `  click → first rows: ${ui.openMs.join(', ')} ms; scroll frames median ${ui.frameMedianMs} ms, p95 ${ui.frameP95Ms} ms`,
+            );
           });
         }
       }
@@ -235,7 +257,8 @@ async function main(): Promise<number> {
   });
   printTable(results, log);
   const out =
-    opts.out ?? (opts.smoke ? join(os.tmpdir(), 'estafette-bench-smoke.json') : 'bench/results.json');
+    opts.out ??
+    (opts.smoke ? join(os.tmpdir(), 'estafette-bench-smoke.json') : 'bench/results.json');
   await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
   log(`\nwrote ${out}`);
   return failed ? 1 : 0;
@@ -290,7 +313,10 @@ function assemble(r: {
     estafette_cpu_ms_per_msg: c.estafette.cpuMsPerMessage,
     deltachat_cpu_ms_per_msg: c.deltachat?.cpuMsPerMessage ?? null,
     floor_cpu_ms_per_msg: c.floor.cpuMsPerMessage,
+    estafette_main_thread_cpu_s: c.estafette.mainThreadCpuSeconds ?? null,
+    estafette_rss_mb_after: c.estafette.rssMb ?? null,
     estafette_stored: c.estafette.stored,
+    rounds: c.rounds,
     deltachat_stored: c.deltachat?.stored ?? null,
   };
   const ui = r.ui as UiOpenResult | null;
@@ -329,7 +355,10 @@ function assemble(r: {
 }
 
 function targetsOf(r: {
-  latency: { estafette_above_floor_ms: number | null; deltachat_above_floor_ms: number | null } | null;
+  latency: {
+    estafette_above_floor_ms: number | null;
+    deltachat_above_floor_ms: number | null;
+  } | null;
   catchup: {
     estafette_msgs_per_s: number | null;
     deltachat_msgs_per_s: number | null;
@@ -343,7 +372,12 @@ function targetsOf(r: {
   const ms = (v: number | null) => (v === null ? '–' : `${v} ms`);
   const e = r.latency?.estafette_above_floor_ms ?? null;
   const d = r.latency?.deltachat_above_floor_ms ?? null;
-  t.push({ name: 'latency above floor', target: '≤ 20 ms', value: ms(e), met: e === null ? null : e <= 20 });
+  t.push({
+    name: 'latency above floor',
+    target: '≤ 20 ms',
+    value: ms(e),
+    met: e === null ? null : e <= 20,
+  });
   t.push({
     name: 'latency above floor vs Delta Chat',
     target: '< ½ of Delta Chat’s',
@@ -366,7 +400,12 @@ function targetsOf(r: {
     met: ce === null || cf === null ? null : ce >= 0.7 * cf,
   });
   const u = r.ui_open_100k_ms;
-  t.push({ name: 'big chat first rows', target: '< 100 ms', value: ms(u), met: u === null ? null : u < 100 });
+  t.push({
+    name: 'big chat first rows',
+    target: '< 100 ms',
+    value: ms(u),
+    met: u === null ? null : u < 100,
+  });
   const m = r.rss_mb_100k;
   t.push({
     name: 'RSS, 100,000 messages',
@@ -375,7 +414,12 @@ function targetsOf(r: {
     met: m === null ? null : m < 150,
   });
   const s = r.startup_ms_100k;
-  t.push({ name: 'start-up to connected', target: '< 500 ms', value: ms(s), met: s === null ? null : s < 500 });
+  t.push({
+    name: 'start-up to connected',
+    target: '< 500 ms',
+    value: ms(s),
+    met: s === null ? null : s < 500,
+  });
   return t;
 }
 
@@ -384,27 +428,62 @@ function printTable(r: Assembled, log: (line: string) => void): void {
   const f = (v: number | null | undefined, unit = '') => (v == null ? '–' : `${v}${unit}`);
   if (r.latency) {
     const l = r.latency;
-    rows.push(['latency median (ms)', f(l.estafette_ms_median), f(l.deltachat_ms_median), f(l.floor_ms_median)]);
-    rows.push(['latency p95 (ms)', f(l.estafette_ms_p95), f(l.deltachat_ms_p95), f(l.floor_ms_p95)]);
-    rows.push(['  above the floor (ms)', f(l.estafette_above_floor_ms), f(l.deltachat_above_floor_ms), '0']);
+    rows.push([
+      'latency median (ms)',
+      f(l.estafette_ms_median),
+      f(l.deltachat_ms_median),
+      f(l.floor_ms_median),
+    ]);
+    rows.push([
+      'latency p95 (ms)',
+      f(l.estafette_ms_p95),
+      f(l.deltachat_ms_p95),
+      f(l.floor_ms_p95),
+    ]);
+    rows.push([
+      '  above the floor (ms)',
+      f(l.estafette_above_floor_ms),
+      f(l.deltachat_above_floor_ms),
+      '0',
+    ]);
   }
   if (r.catchup) {
     const c = r.catchup;
     rows.push([`catch-up of ${c.n} (s)`, f(c.estafette_s), f(c.deltachat_s), f(c.floor_s)]);
-    rows.push(['  messages/s', f(c.estafette_msgs_per_s), f(c.deltachat_msgs_per_s), f(c.floor_msgs_per_s)]);
+    rows.push([
+      '  messages/s',
+      f(c.estafette_msgs_per_s),
+      f(c.deltachat_msgs_per_s),
+      f(c.floor_msgs_per_s),
+    ]);
     rows.push(['  CPU s', f(c.estafette_cpu_s), f(c.deltachat_cpu_s), f(c.floor_cpu_s)]);
-    rows.push(['  CPU ms/message', f(c.estafette_cpu_ms_per_msg), f(c.deltachat_cpu_ms_per_msg), f(c.floor_cpu_ms_per_msg)]);
+    rows.push([
+      '  CPU ms/message',
+      f(c.estafette_cpu_ms_per_msg),
+      f(c.deltachat_cpu_ms_per_msg),
+      f(c.floor_cpu_ms_per_msg),
+    ]);
   }
   const n = r.sizes.big.toLocaleString('en');
   rows.push([`open chat of ${n}, first rows (ms)`, f(r.ui_open_100k_ms), '', '']);
-  if (r.ui) rows.push(['  scroll frame median / p95 (ms)', `${f(r.ui.scroll_frame_ms_median)} / ${f(r.ui.scroll_frame_ms_p95)}`, '', '']);
+  if (r.ui)
+    rows.push([
+      '  scroll frame median / p95 (ms)',
+      `${f(r.ui.scroll_frame_ms_median)} / ${f(r.ui.scroll_frame_ms_p95)}`,
+      '',
+      '',
+    ]);
   rows.push([`RSS, 1 account of ${n} (MB)`, f(r.rss_mb_100k), '', '']);
   rows.push([`RSS, ${r.sizes.accounts} accounts of ${n} (MB)`, f(r.rss_mb_10_accounts), '', '']);
   rows.push([`start-up to connected, ${n} (ms)`, f(r.startup_ms_100k), '', '']);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
   log('');
   for (const [i, row] of rows.entries()) {
-    log(row.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]!) : cell.padStart(widths[j]!))).join('  '));
+    log(
+      row
+        .map((cell, j) => (j === 0 ? cell.padEnd(widths[j]!) : cell.padStart(widths[j]!)))
+        .join('  '),
+    );
     if (i === 0) log(widths.map((w) => '-'.repeat(w)).join('  '));
   }
   log('');
@@ -425,7 +504,9 @@ function printProfiles(dir: string, log: (line: string) => void): void {
 
 function deltachatInstalled(): boolean {
   try {
-    return existsSync(join(process.cwd(), 'node_modules', '@deltachat', 'stdio-rpc-server', 'package.json'));
+    return existsSync(
+      join(process.cwd(), 'node_modules', '@deltachat', 'stdio-rpc-server', 'package.json'),
+    );
   } catch {
     return false;
   }
@@ -434,7 +515,10 @@ function deltachatInstalled(): boolean {
 function deltachatVersion(): string {
   try {
     const pkg = JSON.parse(
-      readFileSync(join(process.cwd(), 'node_modules', '@deltachat', 'stdio-rpc-server', 'package.json'), 'utf8'),
+      readFileSync(
+        join(process.cwd(), 'node_modules', '@deltachat', 'stdio-rpc-server', 'package.json'),
+        'utf8',
+      ),
     ) as { version?: string };
     return `deltachat-rpc-server ${pkg.version ?? '?'}`;
   } catch {

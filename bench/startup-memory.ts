@@ -40,7 +40,12 @@ export async function benchStartup(
   const create: number[] = [];
   const connect: number[] = [];
   for (let i = 0; i < launches; i++) {
-    const child = new CoreChild({ dataDir, caFile: ctx.caFile, startIo: true, script: ctx.childScript });
+    const child = new CoreChild({
+      dataDir,
+      caFile: ctx.caFile,
+      startIo: true,
+      script: ctx.childScript,
+    });
     try {
       const ready = await child.waitFor('ready', 60_000);
       const connected = await child.waitFor('connected', 60_000, (r) => r.allConnected);
@@ -71,7 +76,12 @@ export async function benchMemory(
   accounts: EstafetteAccount[],
   messagesPerAccount: number,
 ): Promise<MemoryResult> {
-  const child = new CoreChild({ dataDir, caFile: ctx.caFile, startIo: true, script: ctx.childScript });
+  const child = new CoreChild({
+    dataDir,
+    caFile: ctx.caFile,
+    startIo: true,
+    script: ctx.childScript,
+  });
   try {
     await child.waitFor('ready', 60_000);
     await child.waitFor('connected', 120_000, (r) => r.allConnected);

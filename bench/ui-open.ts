@@ -39,10 +39,21 @@ export async function buildRenderer(ctx: BenchContext): Promise<string> {
   const vite = join(process.cwd(), 'node_modules', 'vite', 'bin', 'vite.js');
   await execFileAsync(
     process.execPath,
-    [vite, 'build', '--config', 'renderer/vite.config.ts', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'],
+    [
+      vite,
+      'build',
+      '--config',
+      'renderer/vite.config.ts',
+      '--outDir',
+      outDir,
+      '--emptyOutDir',
+      '--logLevel',
+      'warn',
+    ],
     { timeout: 300_000, maxBuffer: 16 << 20 },
   );
-  if (!existsSync(join(outDir, 'index.html'))) throw new Error('the renderer build wrote no index.html');
+  if (!existsSync(join(outDir, 'index.html')))
+    throw new Error('the renderer build wrote no index.html');
   return outDir;
 }
 
@@ -57,7 +68,13 @@ export function chromiumAvailable(): boolean {
 export async function benchUiOpen(
   ctx: BenchContext,
   account: EstafetteAccount,
-  opts: { messages: number; newestText: string; chatName: string; rendererDir: string; attempts: number },
+  opts: {
+    messages: number;
+    newestText: string;
+    chatName: string;
+    rendererDir: string;
+    attempts: number;
+  },
 ): Promise<UiOpenResult> {
   let host: WebHost | null = null;
   let browser: Browser | null = null;
@@ -93,7 +110,9 @@ export async function benchUiOpen(
       frameP95Ms: round(percentile(frames, 95)),
       frameMaxMs: round(frames.length ? Math.max(...frames) : Number.NaN),
       slowFramesPercent: round(
-        frames.length ? (100 * frames.filter((f) => f > 1000 / 60 + 1).length) / frames.length : Number.NaN,
+        frames.length
+          ? (100 * frames.filter((f) => f > 1000 / 60 + 1).length) / frames.length
+          : Number.NaN,
       ),
       rowsInDom,
       rendererBuild: opts.rendererDir,

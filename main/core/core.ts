@@ -14,6 +14,8 @@ import { FileSecretStore } from './store/secrets.ts';
 import { lockDataDir } from './store/data-dir-lock.ts';
 import type { SecretStore } from './store/secrets.ts';
 import type { CoreContext } from './api.ts';
+import type * as Handlers from './api.ts';
+import type * as SharedApi from '../../shared/api.ts';
 
 export interface CoreOptions {
   dataDir: string;
@@ -43,7 +45,7 @@ export const CORE_VERSION = '0.1.0';
 // The schemas and method implementations pull in nearly everything (account set-up, SecureJoin,
 // MIME, SMTP); connecting needs none of it. They load in the background once IO has started,
 // or at the first call, whichever comes first.
-type ApiModules = [typeof import('../../shared/api.ts'), typeof import('./api.ts')];
+type ApiModules = [typeof SharedApi, typeof Handlers];
 let apiModules: Promise<ApiModules> | null = null;
 function loadApi(): Promise<ApiModules> {
   apiModules ??= Promise.all([import('../../shared/api.ts'), import('./api.ts')]);

@@ -6,10 +6,13 @@
  */
 import type { AccountContext } from './context.ts';
 import type { Composed } from '../chat/outgoing.ts';
+import type * as Receive from '../chat/receive.ts';
+import type * as Outgoing from '../chat/outgoing.ts';
+import type * as Smtp from '../transport/smtp.ts';
 
-type ReceiveModule = typeof import('../chat/receive.ts');
-type OutgoingModule = typeof import('../chat/outgoing.ts');
-type SmtpModule = typeof import('../transport/smtp.ts');
+type ReceiveModule = typeof Receive;
+type OutgoingModule = typeof Outgoing;
+type SmtpModule = typeof Smtp;
 
 let receive: Promise<ReceiveModule> | null = null;
 let outgoing: Promise<OutgoingModule> | null = null;

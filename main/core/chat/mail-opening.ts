@@ -83,7 +83,10 @@ class Opening implements MailOpening {
       if (!(error instanceof CoreError) || error.code !== 'decrypt_failed') throw error;
       const opened = await openWithSecureJoinSecret(this.ctx, armored, expected);
       if (!opened) throw error;
-      return { ...opened, parsed: mergeProtected(outer, await parseMail(Buffer.from(opened.data))) };
+      return {
+        ...opened,
+        parsed: mergeProtected(outer, await parseMail(Buffer.from(opened.data))),
+      };
     }
     if (o.innerError) throw errorFrom(o.innerError);
 

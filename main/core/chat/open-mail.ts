@@ -115,10 +115,12 @@ export async function openMail(job: OpenJob): Promise<OpenedMail> {
     // that is not for us, so let it say which.
     try {
       await decryptAndVerify({ armored, decryptionKeys: secretKeys, expectedSignerKeys: [] });
-      return { outer, decryptError: errorData(new CoreError('decrypt_failed', UNREADABLE)) };
     } catch (e) {
       return { outer, decryptError: errorData(e) };
     }
+    // It opens after all: only the outer message comes back, and the main thread takes the
+    // one-thread path (crypto/pgp.ts) for it.
+    return { outer };
   }
 }
 
@@ -212,8 +214,6 @@ async function openEncrypted(
   return { outer, data, merged, candidates: candidateBytes, announced, signatures };
 }
 
-const UNREADABLE = 'This encrypted message is damaged or was altered on the way, so it cannot be read.';
-
 /** The result for a mail whose opening failed unexpectedly (a bug, or a worker that died). */
 export function failedOpening(e: unknown): OpenedMail {
   return { crashed: errorData(e) };
@@ -231,7 +231,9 @@ function errorData(e: unknown): ErrorData {
 
 /** Structured clone turns Buffers into plain Uint8Arrays; parsers want Buffers. */
 export function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -1,6 +1,6 @@
 /**
  * Worker threads that open mail (chat/open-mail.ts) in parallel: during a catch-up, parsing and
- * OpenPGP use every core while the main thread stores results in order. One pool per process,
+ * OpenPGP run beside the main thread, which stores results in order. One pool per process,
  * shared by all accounts, started on first use and stopped when idle, so a core that only
  * receives the odd message never pays for the threads (start-up time, memory).
  *
@@ -185,8 +185,13 @@ export class OpenPool {
 
 const lostResult: OpenedMail = failedOpening(new Error('the worker answered without a result'));
 
+/**
+ * One worker fewer than cores: the main thread (IMAP, SQLite, the in-order part) and libuv's
+ * thread pool (where openpgp.js's WebCrypto and zlib calls run) need the rest. On two cores one
+ * worker was as fast as two and used a quarter less CPU (bench/, docs/performance.md).
+ */
 function defaultSize(): number {
-  return Math.max(1, Math.min(4, availableParallelism()));
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
 }
 
 let shared: OpenPool | null = null;
