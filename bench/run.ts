@@ -487,6 +487,8 @@ function printTable(r: Assembled, log: (line: string) => void): void {
     if (i === 0) log(widths.map((w) => '-'.repeat(w)).join('  '));
   }
   log('');
+  if (r.mode === 'smoke')
+    log('(smoke sizes: the targets are meant for the full run, npm run bench)');
   for (const t of r.targets) {
     const mark = t.met === null ? '?' : t.met ? 'yes' : 'NO';
     log(`${mark.padEnd(4)} ${t.name}: ${t.value} (target ${t.target})`);

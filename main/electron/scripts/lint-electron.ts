@@ -5,7 +5,7 @@
  * "Electronegativity findings we accept". Also fails when a file could not be parsed (a file the
  * scanner skipped is a file nobody checked).
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -66,6 +66,8 @@ async function main(): Promise<void> {
     if (j.why.length < 20) throw new Error(`docs/security.md: justify ${j.check} in a sentence.`);
   }
 
+  // A fresh clone has no out/ yet, and the scanner writes its report there.
+  await mkdir(path.join(root, 'out'), { recursive: true });
   const result = await run(
     {
       input: scanned,
