@@ -58,6 +58,21 @@ function chatOf(a: LiveAccount, chatId: number) {
   return a.ctx.chats.summary(chatId);
 }
 
+/** Change one flag of an existing chat, announce the new summary and return it. */
+function changeChat(
+  c: CoreContext,
+  accountId: number,
+  chatId: number,
+  change: (chats: LiveAccount['ctx']['chats']) => void,
+) {
+  const a = account(c, accountId);
+  a.ctx.chats.flags(chatId); // not_found for a chat that does not exist
+  change(a.ctx.chats);
+  const chat = chatOf(a, chatId);
+  c.bus.emit({ type: 'chatChanged', accountId: a.id, chat });
+  return chat;
+}
+
 const AVATAR = /^data:image\/(png|jpeg|webp);base64,[A-Za-z0-9+/=]+$/;
 
 /** Run a group change in one transaction, then announce it and wake the outbox. */
@@ -280,20 +295,10 @@ export const handlers: Handlers = {
     return { ok: true };
   },
   async setChatMuted(c, i) {
-    const a = account(c, i.accountId);
-    a.ctx.chats.flags(i.chatId);
-    a.ctx.chats.setMuted(i.chatId, i.muted);
-    const chat = chatOf(a, i.chatId);
-    c.bus.emit({ type: 'chatChanged', accountId: a.id, chat });
-    return chat;
+    return changeChat(c, i.accountId, i.chatId, (chats) => chats.setMuted(i.chatId, i.muted));
   },
   async setChatArchived(c, i) {
-    const a = account(c, i.accountId);
-    a.ctx.chats.flags(i.chatId);
-    a.ctx.chats.setArchived(i.chatId, i.archived);
-    const chat = chatOf(a, i.chatId);
-    c.bus.emit({ type: 'chatChanged', accountId: a.id, chat });
-    return chat;
+    return changeChat(c, i.accountId, i.chatId, (chats) => chats.setArchived(i.chatId, i.archived));
   },
   async setDraft(c, i) {
     const a = account(c, i.accountId);

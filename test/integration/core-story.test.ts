@@ -268,6 +268,43 @@ describe('alice and bob', () => {
   });
 });
 
+describe('chat flags', () => {
+  it('muting and archiving a chat change its summary and are announced; an unknown chat is not found', async () => {
+    const alice = await peer('alice');
+    const chat = await alice.core.call('createChatByAddress', {
+      accountId: alice.account.id,
+      addr: `someone@${ms.info.domain}`,
+    });
+    const muted = await alice.core.call('setChatMuted', {
+      accountId: alice.account.id,
+      chatId: chat.id,
+      muted: true,
+    });
+    expect(muted.muted).toBe(true);
+    await alice.waitFor((e) => e.type === 'chatChanged' && e.chat.id === chat.id && e.chat.muted);
+    await alice.core.call('setChatArchived', {
+      accountId: alice.account.id,
+      chatId: chat.id,
+      archived: true,
+    });
+    expect(
+      (await alice.core.call('listChats', { accountId: alice.account.id })).map((c) => c.id),
+    ).not.toContain(chat.id);
+    expect(
+      (await alice.core.call('listChats', { accountId: alice.account.id, archived: true })).map(
+        (c) => c.id,
+      ),
+    ).toContain(chat.id);
+    await expect(
+      alice.core.call('setChatMuted', {
+        accountId: alice.account.id,
+        chatId: 999_999,
+        muted: true,
+      }),
+    ).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
 describe('several devices', () => {
   it('a message read in another mail client is no longer unread here', async () => {
     const bob = await peer('bob');
