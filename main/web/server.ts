@@ -231,8 +231,13 @@ function parseUrl(raw: string | undefined): URL | null {
   }
 }
 
-/** `out/renderer` of this checkout, whether running from source or from compiled `out/main`. */
+/**
+ * `out/renderer` of this checkout, whether running from source or from compiled `out/main`;
+ * ESTAFETTE_RENDERER_DIR overrides it (parallel builds in one checkout).
+ */
 function defaultRendererDir(): string {
+  const fromEnv = process.env.ESTAFETTE_RENDERER_DIR;
+  if (fromEnv) return fromEnv;
   const root = path.resolve(import.meta.dirname, '..', '..');
   const checkout = path.basename(root) === 'out' ? path.dirname(root) : root;
   return path.join(checkout, 'out', 'renderer');

@@ -8,6 +8,12 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 export const SCREENSHOT_DIR = join(import.meta.dirname, 'screenshots');
 
+/** The built renderer's index.html (out/renderer, or ESTAFETTE_RENDERER_DIR as the host reads it). */
+export const RENDERER_INDEX = join(
+  process.env.ESTAFETTE_RENDERER_DIR ?? join(import.meta.dirname, '../../out/renderer'),
+  'index.html',
+);
+
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

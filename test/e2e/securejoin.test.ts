@@ -13,11 +13,16 @@ import { startWebHost } from '../../main/web/server.ts';
 import type { WebHost } from '../../main/web/server.ts';
 import { mailServer } from '../mailserver/index.ts';
 import type { MailServer, TestUser } from '../mailserver/index.ts';
-import { launchBrowser, openPage, screenshot, seriousAxeViolations } from './browser.ts';
+import {
+  launchBrowser,
+  openPage,
+  RENDERER_INDEX,
+  screenshot,
+  seriousAxeViolations,
+} from './browser.ts';
 import type { AxeViolation, PageOptions } from './browser.ts';
 import { chatRow, message, onboardManually, sendText, visible } from './ui-steps.ts';
 
-const RENDERER = join(import.meta.dirname, '../../out/renderer/index.html');
 const variants: { tag: string; options: PageOptions }[] = [
   { tag: 'en-light', options: { locale: 'en-US', colorScheme: 'light' } },
   { tag: 'en-dark', options: { locale: 'en-US', colorScheme: 'dark' } },
@@ -68,7 +73,8 @@ describe('alice and bob verify each other with an invite and make a group', () =
   };
 
   beforeAll(async () => {
-    if (!existsSync(RENDERER)) throw new Error('Build the renderer first: npm run build:renderer');
+    if (!existsSync(RENDERER_INDEX))
+      throw new Error('Build the renderer first: npm run build:renderer');
     server = mailServer();
     [aliceUser, bobUser] = await Promise.all([server.addUser('alice'), server.addUser('bob')]);
     const coreOptions = { trustedCertificates: [server.info.caCertPem] };

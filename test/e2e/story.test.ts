@@ -15,7 +15,13 @@ import { startWebHost } from '../../main/web/server.ts';
 import type { WebHost } from '../../main/web/server.ts';
 import { mailServer } from '../mailserver/index.ts';
 import type { MailServer, TestUser } from '../mailserver/index.ts';
-import { launchBrowser, openPage, screenshot, seriousAxeViolations } from './browser.ts';
+import {
+  launchBrowser,
+  openPage,
+  RENDERER_INDEX,
+  screenshot,
+  seriousAxeViolations,
+} from './browser.ts';
 import type { AxeViolation, PageOptions } from './browser.ts';
 import { landscapePng } from './png.ts';
 import {
@@ -29,7 +35,6 @@ import {
   visible,
 } from './ui-steps.ts';
 
-const RENDERER = join(import.meta.dirname, '../../out/renderer/index.html');
 const variants: { tag: string; options: PageOptions }[] = [
   { tag: 'en-light', options: { locale: 'en-US', colorScheme: 'light' } },
   { tag: 'en-dark', options: { locale: 'en-US', colorScheme: 'dark' } },
@@ -94,7 +99,8 @@ describe('alice and bob, each in a browser, chat through their mail accounts', (
   };
 
   beforeAll(async () => {
-    if (!existsSync(RENDERER)) throw new Error('Build the renderer first: npm run build:renderer');
+    if (!existsSync(RENDERER_INDEX))
+      throw new Error('Build the renderer first: npm run build:renderer');
     server = mailServer();
     [aliceUser, bobUser, carolUser] = await Promise.all([
       server.addUser('alice'),

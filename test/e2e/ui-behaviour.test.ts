@@ -4,17 +4,21 @@
  * exchange rarely produces on demand, and the message list with 100,000 messages.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebHost } from '../../main/web/server.ts';
 import type { WebHost } from '../../main/web/server.ts';
-import { launchBrowser, openPage, screenshot, seriousAxeViolations } from './browser.ts';
+import {
+  launchBrowser,
+  openPage,
+  RENDERER_INDEX,
+  screenshot,
+  seriousAxeViolations,
+} from './browser.ts';
 import type { PageOptions } from './browser.ts';
 import { scriptedCore } from './scripted-core.ts';
 import { attribute, chatRow, message, scrollThroughHistory, visible } from './ui-steps.ts';
 
-const RENDERER = join(import.meta.dirname, '../../out/renderer/index.html');
 // Saturday 14 March 2026, 11:30 in Paris: "today" in every screenshot.
 const NOW = new Date('2026-03-14T11:30:00+01:00').getTime();
 
@@ -30,7 +34,8 @@ describe('the UI against a scripted core', () => {
   };
 
   beforeAll(async () => {
-    if (!existsSync(RENDERER)) throw new Error('Build the renderer first: npm run build:renderer');
+    if (!existsSync(RENDERER_INDEX))
+      throw new Error('Build the renderer first: npm run build:renderer');
     core = scriptedCore({ data: 'demo', now: NOW, bulkMessages: 100_000 });
     host = await startWebHost({ port: 0, dataDir: '/nonexistent-scripted', core });
     emptyHost = await startWebHost({
