@@ -110,6 +110,69 @@ export const Attachment = z.object({
 });
 export type Attachment = z.infer<typeof Attachment>;
 
+/**
+ * What a system line (or a SecureJoin sentence) says, for a UI to say it in its own language:
+ * a code and its arguments (names, addresses, group names, fingerprints, dates: plain text, never
+ * markup). `text` / `sentence` next to it stay the English form, for codes a UI does not know.
+ */
+export const SystemLineCode = z.enum([
+  // Group changes we made (outgoing group system messages).
+  'self_added_member',
+  'self_removed_member',
+  'self_left_group',
+  'self_renamed_group',
+  'self_changed_description',
+  'self_changed_image',
+  'self_removed_image',
+  // Group changes a member made.
+  'member_added',
+  'member_added_you',
+  'member_removed',
+  'member_removed_you',
+  'member_left',
+  'group_renamed',
+  'description_changed',
+  'image_changed',
+  'image_removed',
+  'member_joined',
+  'member_gone',
+  'self_gone',
+  // Keys and verification.
+  'key_changed',
+  'unverified_sender_clear',
+  'unverified_sender_key',
+  // SecureJoin, as joiner.
+  'join_asking_group',
+  'join_waiting',
+  'join_already_member',
+  'join_key_mismatch',
+  'join_key_missing',
+  'join_group_answered',
+  'join_key_matches',
+  'join_verified',
+  'join_added_to_group',
+  'join_timeout',
+  'join_timed_out_while_closed',
+  // SecureJoin, as inviter.
+  'invite_used',
+  'invite_withdrawn_unanswered',
+  'invite_withdrawn_not_let_in',
+  'invite_request_without_key',
+  'invite_bad_signature',
+  'invite_not_for_your_key',
+  'invite_verified',
+  'invite_joined_group',
+  'invite_expired',
+  'invite_group_left',
+]);
+export type SystemLineCode = z.infer<typeof SystemLineCode>;
+
+export const SystemLine = z.object({
+  code: SystemLineCode,
+  args: z.record(z.string(), z.string()),
+});
+export type SystemLine = z.infer<typeof SystemLine>;
+
 export const Message = z.object({
   id: MessageId,
   chatId: ChatId,
@@ -132,6 +195,8 @@ export const Message = z.object({
   /** True when the mail came from an ordinary mail client rather than a chat app. */
   classicEmail: z.boolean(),
   rfc724Mid: z.string(),
+  /** For `kind: 'system'` lines the core wrote: what `text` says, to localise it. */
+  system: SystemLine.nullable().optional(),
 });
 export type Message = z.infer<typeof Message>;
 
@@ -164,6 +229,10 @@ export const ChatSummary = z.object({
   draft: z.string(),
   /** Warnings the chat must show, such as a changed key. */
   keyChangedAt: z.number().nullable(),
+  /** The group's image: a blob name for getBlob; null when it has none (and for 1:1 chats). */
+  image: z.string().nullable(),
+  /** False once we left or were removed from a group: the chat is read-only. */
+  selfIsMember: z.boolean(),
 });
 export type ChatSummary = z.infer<typeof ChatSummary>;
 

@@ -21,6 +21,8 @@ import { checkInvite, listInvites, makeInvite } from './securejoin/invites.ts';
 import { InviteTokens } from './securejoin/invite-tokens.ts';
 import { noteJoinTimeout, startJoin } from './securejoin/joiner.ts';
 import { exportVcard, importVcard } from './securejoin/vcard-contacts.ts';
+import { previewVcard } from './securejoin/vcard-preview.ts';
+import { imageTypeOf } from './store/image-type.ts';
 import {
   addMember,
   createGroupChat,
@@ -400,9 +402,17 @@ export const handlers: Handlers = {
         'SELECT content_type FROM attachments WHERE blob = ? LIMIT 1',
       )
       .get(i.blob);
-    if (!row) throw new CoreError('not_found', 'This attachment does not exist.');
+    if (row) {
+      const data = await a.ctx.blobs.get(i.blob);
+      return { dataBase64: data.toString('base64'), contentType: row.content_type };
+    }
+    // A group's image is a blob too, without an attachment row: typed by its own bytes.
+    const isChatImage = a.db
+      .prepare('SELECT 1 FROM chats WHERE avatar_blob = ? LIMIT 1')
+      .get(i.blob);
+    if (!isChatImage) throw new CoreError('not_found', 'This attachment does not exist.');
     const data = await a.ctx.blobs.get(i.blob);
-    return { dataBase64: data.toString('base64'), contentType: row.content_type };
+    return { dataBase64: data.toString('base64'), contentType: imageTypeOf(data) };
   },
 
   async getContact(c, i) {
@@ -516,7 +526,12 @@ export const handlers: Handlers = {
 
   // vCards (main/core/securejoin/vcard-contacts.ts)
   async exportVcard(c, i) {
-    return { vcard: await exportVcard(account(c, i.accountId).ctx, i.contactIds) };
+    const { ctx } = account(c, i.accountId);
+    const ids = i.self ? [ctx.selfContactId, ...i.contactIds] : i.contactIds;
+    return { vcard: await exportVcard(ctx, ids) };
+  },
+  async previewVcard(c, i) {
+    return previewVcard(account(c, i.accountId).ctx, i.vcard);
   },
   async importVcard(c, i) {
     const a = account(c, i.accountId);

@@ -202,6 +202,8 @@ export function scriptedCore(options: ScriptedCoreOptions) {
         archived: false,
         draft: '',
         keyChangedAt: contact.keyChangedAt,
+        image: null,
+        selfIsMember: true,
         ...extra,
       },
       messages: [],
@@ -651,6 +653,7 @@ export function scriptedCore(options: ScriptedCoreOptions) {
     setChatAvatar: notScripted,
     exportVcard: notScripted,
     importVcard: notScripted,
+    previewVcard: notScripted,
   };
 
   const core: Core & {

@@ -15,12 +15,14 @@ interface ChatRow {
   archived: number;
   draft: string;
   last_activity: number;
+  avatar_blob: string | null;
   // joined
   addr: string | null;
   contact_name: string | null;
   verified: number | null;
   blocked: number | null;
   key_changed_at: number | null;
+  self_member: number;
 }
 
 interface LastRow {
@@ -34,7 +36,9 @@ interface LastRow {
 
 const SELECT = `SELECT ch.*, c.addr,
     coalesce(nullif(c.given_name, ''), nullif(c.peer_name, ''), c.addr) AS contact_name,
-    c.verified, c.blocked, p.key_changed_at
+    c.verified, c.blocked, p.key_changed_at,
+    EXISTS (SELECT 1 FROM chat_members sm JOIN contacts sc ON sc.id = sm.contact_id
+            WHERE sm.chat_id = ch.id AND sc.is_self = 1) AS self_member
   FROM chats ch
   LEFT JOIN contacts c ON c.id = ch.contact_id
   LEFT JOIN peers p ON p.addr = c.addr`;
@@ -224,6 +228,8 @@ export class ChatRepo {
         : null,
       draft: r.draft,
       keyChangedAt: r.key_changed_at,
+      image: r.kind === 'group' ? r.avatar_blob : null,
+      selfIsMember: r.kind === 'single' || r.self_member === 1,
     };
   }
 }

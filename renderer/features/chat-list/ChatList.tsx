@@ -121,6 +121,7 @@ export function ChatList({
           return (
             <div key={item.key} className="chat-list-row" role="listitem" style={style}>
               <ChatListItem
+                accountId={accountId}
                 chat={row.chat}
                 index={item.index}
                 selected={row.chat.id === selectedChatId}

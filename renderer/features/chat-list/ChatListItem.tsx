@@ -2,13 +2,14 @@
 import type { KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ChatSummary } from '../../../shared/types.ts';
-import { Avatar } from '../../components/Avatar.tsx';
 import { Icon } from '../../components/Icon.tsx';
 import { formatListTime } from '../../i18n/format.ts';
 import { MessageStateIcon } from '../chat/MessageStateIcon.tsx';
 import { VerifiedMark } from '../contacts/VerifiedMark.tsx';
+import { ChatAvatar } from './ChatAvatar.tsx';
 
 export function ChatListItem({
+  accountId,
   chat,
   index,
   selected,
@@ -18,6 +19,7 @@ export function ChatListItem({
   onKeyDown,
   onFocus,
 }: {
+  accountId: number;
   chat: ChatSummary;
   index: number;
   selected: boolean;
@@ -47,7 +49,7 @@ export function ChatListItem({
       onKeyDown={onKeyDown}
       onFocus={onFocus}
     >
-      <Avatar name={chat.name} seed={chat.addr ?? chat.name} />
+      <ChatAvatar accountId={accountId} chat={chat} />
       <span className="chat-row-text">
         <span className="chat-row-top">
           <span className="chat-row-name">{chat.name}</span>
