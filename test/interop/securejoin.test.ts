@@ -7,10 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mailServer } from '../mailserver/index.ts';
-import { newPeer } from '../support/peer.ts';
 import type { Peer } from '../support/peer.ts';
-import type { Core } from '../../main/core/core.ts';
-import type { CoreEvent } from '../../shared/events.ts';
+import {
+  contactOf,
+  eventually,
+  inviterDone,
+  memberAddrs,
+  peerFactory,
+  secureJoinStep,
+} from '../support/steps.ts';
+import type { Progress } from '../support/steps.ts';
 import { newDeltaChatPeer } from './deltachat-peer.ts';
 import { forgedMessage } from './forged-mail.ts';
 import { publicKeyFromKeydata } from '../../main/core/crypto/keys.ts';
@@ -21,39 +27,20 @@ const ms = mailServer();
 /** A 1×1 PNG for group images. */
 const PNG =
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
-const cores: Core[] = [];
+const estafette = peerFactory(ms);
 const deltas: DeltaChatPeer[] = [];
 afterAll(async () => {
-  for (const c of cores) await c.close();
   for (const d of deltas) await d.close();
 });
-
-async function estafette(name: string): Promise<Peer> {
-  const p = await newPeer(ms, name);
-  cores.push(p.core);
-  return p;
-}
 async function deltaChat(name: string): Promise<DeltaChatPeer> {
   const d = await newDeltaChatPeer(ms, name);
   deltas.push(d);
   return d;
 }
 
-type Progress = Extract<CoreEvent, { type: 'secureJoinProgress' }>;
-function progress(p: Peer, role: Progress['role'], step: Progress['step'], timeoutMs = 60_000) {
-  return p.waitFor(
-    (e): e is Progress => e.type === 'secureJoinProgress' && e.role === role && e.step === step,
-    timeoutMs,
-  );
-}
-
-async function contactOf(p: Peer, addr: string) {
-  const found = (await p.core.call('listContacts', { accountId: p.account.id, query: addr })).find(
-    (c) => c.addr === addr,
-  );
-  if (!found) throw new Error(`${p.account.addr} has no contact ${addr}`);
-  return found;
-}
+/** SecureJoin with Delta Chat takes a few push hops (0.5 s each in Dovecot): generous limits. */
+const progress = (p: Peer, role: Progress['role'], step: Progress['step']) =>
+  secureJoinStep(p, role, step, 60_000);
 
 /** Time a step and print it, so the report can quote real numbers. */
 async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
@@ -143,14 +130,7 @@ async function verifyWithEstafetteInvite(e: Peer, d: DeltaChatPeer) {
   const before = e.events.length;
   const dcChatId = await d.dc.rpc.secureJoin(d.acc, invite.link);
   const joined = await d.waitFor('SecurejoinJoinerProgress', (ev) => ev.progress === 1000, 60_000);
-  const done = (await e.waitFor(
-    (ev) =>
-      ev.type === 'secureJoinProgress' &&
-      ev.role === 'inviter' &&
-      ev.step === 'done' &&
-      e.events.indexOf(ev) >= before,
-    60_000,
-  )) as Progress;
+  const done = await inviterDone(e, before, 60_000);
   return { dcChatId, dcContactOfE: joined.contactId, eContactId: done.contactId! };
 }
 
@@ -160,23 +140,6 @@ async function dcMembers(d: DeltaChatPeer, chatId: number): Promise<string[]> {
   const out: string[] = [];
   for (const id of ids) out.push((await d.dc.rpc.getContact(d.acc, id)).address);
   return out.sort();
-}
-
-async function eMembers(e: Peer, chatId: number): Promise<string[]> {
-  const members = await e.core.call('getChatMembers', { accountId: e.account.id, chatId });
-  return members.map((m) => (m.isSelf ? e.account.addr : m.addr)).sort();
-}
-
-/** Poll until `read` returns something `ok` accepts (Delta Chat applies changes on its own). */
-async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`gave up waiting; last value: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /** The group chat a Delta Chat message arrived in, accepted if it came as a contact request. */
@@ -249,11 +212,13 @@ describe('groups with Delta Chat 2.57', () => {
     await bob.dc.rpc.removeContactFromChat(bob.acc, bobGroup, carolId);
     await timed('Delta Chat removes a member, Estafette follows', () =>
       eventually(
-        () => eMembers(alice, group.id),
+        () => memberAddrs(alice, group.id),
         (m) => !m.includes(carol.user.address),
       ),
     );
-    expect(await eMembers(alice, group.id)).toEqual([alice.account.addr, bob.user.address].sort());
+    expect(await memberAddrs(alice, group.id)).toEqual(
+      [alice.account.addr, bob.user.address].sort(),
+    );
 
     // Estafette renames the group: Delta Chat shows the new name.
     await alice.core.call('setChatName', {
@@ -306,7 +271,7 @@ describe('groups with Delta Chat 2.57', () => {
       (e) => e.progress === 1000 && e.chatId === dcGroup,
     );
     const everyone = [alice.user.address, bob.account.addr, carol.user.address].sort();
-    expect(await eMembers(bob, bGroup.id)).toEqual(everyone);
+    expect(await memberAddrs(bob, bGroup.id)).toEqual(everyone);
     const info = await bob.core.call('getGroup', { accountId: bob.account.id, chatId: bGroup.id });
     expect(info).toMatchObject({ name: 'Delta group', selfIsMember: true });
     expect(await contactOf(bob, alice.user.address)).toMatchObject({ verified: true });
@@ -347,10 +312,12 @@ describe('groups with Delta Chat 2.57', () => {
     }
     await alice.dc.rpc.removeContactFromChat(alice.acc, dcGroup, carolId);
     await eventually(
-      () => eMembers(bob, bGroup.id),
+      () => memberAddrs(bob, bGroup.id),
       (m) => !m.includes(carol.user.address),
     );
-    expect(await eMembers(bob, bGroup.id)).toEqual([alice.user.address, bob.account.addr].sort());
+    expect(await memberAddrs(bob, bGroup.id)).toEqual(
+      [alice.user.address, bob.account.addr].sort(),
+    );
 
     // Estafette renames the group: Delta Chat shows the new name.
     await bob.core.call('setChatName', {

@@ -1,24 +1,21 @@
 /** vCards with keys, exchanged with the real Delta Chat core (makeVcard / importVcardContents). */
 import { afterAll, describe, expect, it } from 'vitest';
 import { mailServer } from '../mailserver/index.ts';
-import { newPeer } from '../support/peer.ts';
 import type { Peer } from '../support/peer.ts';
-import type { Core } from '../../main/core/core.ts';
+import { peerFactory } from '../support/steps.ts';
 import { newDeltaChatPeer } from './deltachat-peer.ts';
 import type { DeltaChatPeer } from './deltachat-peer.ts';
 
 const ms = mailServer();
-const cores: Core[] = [];
+const estafette = peerFactory(ms);
 const deltas: DeltaChatPeer[] = [];
 afterAll(async () => {
-  for (const c of cores) await c.close();
   for (const d of deltas) await d.close();
 });
 
 describe('vCards with Delta Chat 2.57', () => {
   it('each imports the other’s vCard and both write encrypted from the first message', async () => {
-    const alice: Peer = await newPeer(ms, 'alice');
-    cores.push(alice.core);
+    const alice: Peer = await estafette('alice');
     const bob = await newDeltaChatPeer(ms, 'bob');
     deltas.push(bob);
 
