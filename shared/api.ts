@@ -39,6 +39,27 @@ export const OutgoingAttachment = z.object({
   dataBase64: z.string().max(34_000_000),
 });
 
+/** The longest vCard text the core takes (keys and photos included); the UI checks it first. */
+export const VCARD_MAX_LENGTH = 5_000_000;
+
+/** One contact of a vCard as `previewVcard` sees it. */
+export const VcardPreview = z.object({
+  addr: z.string(),
+  /** The name in the card ('' when none). */
+  name: z.string(),
+  /** What becomes of the card's key. */
+  key: z.enum(['none', 'unreadable', 'new', 'same', 'replaces', 'ignored']),
+  /** Fingerprint of the card's key (uppercase hex), when it could be read. */
+  fingerprint: z.string().nullable(),
+  /** The contact this address already is, if any. */
+  contactId: ContactId.nullable(),
+  /** The existing contact is verified. */
+  verified: z.boolean(),
+  /** The card is your own address (it is skipped on import). */
+  isSelf: z.boolean(),
+});
+export type VcardPreview = z.infer<typeof VcardPreview>;
+
 function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O, doc: string) {
   return { input, output, doc };
 }
@@ -158,6 +179,19 @@ export const api = {
     z.array(Message),
     'Messages of a chat oldest first, from position `offset` (0 = oldest).',
   ),
+  getNewestMessages: method(
+    z.object({
+      accountId: AccountId,
+      chatId: ChatId,
+      pageSize: z.number().int().min(1).max(500),
+    }),
+    z.object({
+      count: z.number().int().nonnegative(),
+      offset: z.number().int().nonnegative(),
+      messages: z.array(Message),
+    }),
+    'What opening a chat needs in one call: how many messages it holds and its newest ones, oldest first, from position `offset` (a multiple of `pageSize`) to the end: at least `pageSize` of them when the chat has that many, fewer than twice `pageSize`. Count and messages are read together.',
+  ),
   getMessage: method(
     z.object({ accountId: AccountId, messageId: MessageId }),
     Message,
@@ -206,7 +240,7 @@ export const api = {
   getInvite: method(
     z.object({ accountId: AccountId, chatId: ChatId.optional() }),
     Invite,
-    'A new invite to verify you and start a chat, or with `chatId` to join that group: the https://i.delta.chat/ link, its OPENPGP4FPR: form and a QR code (SVG). Every call makes a fresh secret; it verifies for 7 days and works until revoked.',
+    'A new invite to verify you and start a chat, or with `chatId` to join that group: the https://i.delta.chat/ link, its OPENPGP4FPR: form and a QR code (SVG). Every call makes a fresh secret; it verifies for 7 days and works until revoked, or for 30 more days (docs/securejoin.md, Housekeeping).',
   ),
   listInvites: method(
     z.object({ accountId: AccountId, chatId: ChatId.optional() }),
@@ -275,12 +309,24 @@ export const api = {
 
   // vCards
   exportVcard: method(
-    z.object({ accountId: AccountId, contactIds: z.array(ContactId).min(1).max(1000) }),
+    z
+      .object({
+        accountId: AccountId,
+        contactIds: z.array(ContactId).max(1000).default([]),
+        /** Put your own contact first (your name, address and key). */
+        self: z.boolean().optional(),
+      })
+      .refine((i) => i.self === true || i.contactIds.length > 0, 'name at least one contact'),
     z.object({ vcard: z.string() }),
-    'A vCard of these contacts with their keys, as Delta Chat makes them (include your own contact to share yourself).',
+    'A vCard of these contacts with their keys, as Delta Chat makes them; `self: true` puts your own contact first (to share yourself).',
+  ),
+  previewVcard: method(
+    z.object({ accountId: AccountId, vcard: z.string().min(1).max(VCARD_MAX_LENGTH) }),
+    z.array(VcardPreview),
+    'What `importVcard` would do with this vCard, without changing anything: each contact with an address, its key (`none`, `unreadable`, `new`, `same`, `replaces` the Autocrypt key we hold, or `ignored` because the contact is verified with another key), and whether it is already a contact or yourself. An empty list: no card has an address.',
   ),
   importVcard: method(
-    z.object({ accountId: AccountId, vcard: z.string().min(1).max(5_000_000) }),
+    z.object({ accountId: AccountId, vcard: z.string().min(1).max(VCARD_MAX_LENGTH) }),
     z.array(Contact),
     'Add the contacts of a vCard with their keys (Delta Chat’s or others’); returns them.',
   ),

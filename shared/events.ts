@@ -8,6 +8,7 @@ import {
   ContactId,
   Message,
   SecureJoinStep,
+  SystemLine,
 } from './types.ts';
 
 export const CoreEvent = z.discriminatedUnion('type', [
@@ -51,6 +52,8 @@ export const CoreEvent = z.discriminatedUnion('type', [
     /** The 1:1 chat or the group the run is about, once known. */
     chatId: ChatId.nullable(),
     sentence: z.string(),
+    /** What `sentence` says (English), as a code and arguments a UI localises. */
+    system: SystemLine.optional(),
   }),
   /** Something failed that the user should know about. */
   z.object({

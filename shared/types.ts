@@ -152,7 +152,6 @@ export const SystemLineCode = z.enum([
   'join_verified',
   'join_added_to_group',
   'join_timeout',
-  'join_timed_out_while_closed',
   // SecureJoin, as inviter.
   'invite_used',
   'invite_withdrawn_unanswered',

@@ -23,6 +23,7 @@ import { noteJoinTimeout, startJoin } from './securejoin/joiner.ts';
 import { exportVcard, importVcard } from './securejoin/vcard-contacts.ts';
 import { previewVcard } from './securejoin/vcard-preview.ts';
 import { imageTypeOf } from './store/image-type.ts';
+import { verifiedKeyOf } from './securejoin/verification.ts';
 import {
   addMember,
   createGroupChat,
@@ -250,7 +251,17 @@ export const handlers: Handlers = {
         ctx.chats.accept(existing);
         return existing;
       }
-      return ctx.chats.createSingle(contact.id, { isRequest: false, now: ctx.now() });
+      const created = ctx.chats.createSingle(contact.id, { isRequest: false, now: ctx.now() });
+      // With a key already at hand (a vCard, gossip, an earlier verification) the chat is
+      // encrypted from its first message, so it says so from the start, by the send rule.
+      const peer = ctx.peers.lookup(contact.addr);
+      if (
+        verifiedKeyOf(ctx, contact.id) !== null ||
+        (peer?.publicKey && peer.preferEncrypt === 'mutual')
+      ) {
+        ctx.chats.markEncrypted(created);
+      }
+      return created;
     })();
     const chat = chatOf(a, chatId);
     c.bus.emit({ type: 'chatChanged', accountId: a.id, chat });
@@ -324,6 +335,11 @@ export const handlers: Handlers = {
   },
   async getMessages(c, i) {
     return account(c, i.accountId).ctx.messages.page(i.chatId, i.offset, i.limit);
+  },
+  async getNewestMessages(c, i) {
+    const a = account(c, i.accountId);
+    a.ctx.chats.flags(i.chatId);
+    return a.ctx.messages.newest(i.chatId, i.pageSize);
   },
   async getMessage(c, i) {
     return account(c, i.accountId).ctx.messages.get(i.messageId);

@@ -89,7 +89,20 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
   const preload = () => {
     clearTimeout(preloadTimer);
     stopPreload();
-    loadApi().catch(() => undefined);
+    loadApi()
+      .then(startHousekeeping)
+      .catch(() => undefined);
+  };
+  // Join timeouts across restarts and pruning of old joins and invites (securejoin/housekeeping.ts).
+  let housekeeping: { stop(): void } | null = null;
+  const startHousekeeping = async () => {
+    const { startSecureJoinHousekeeping } = await import('./securejoin/housekeeping.ts');
+    if (closed || housekeeping) return;
+    housekeeping = startSecureJoinHousekeeping({
+      accounts,
+      emit: (e) => bus.emit(e),
+      timeoutMs: opts.secureJoinTimeoutMs ?? 60_000,
+    });
   };
   const preloadTimer = setTimeout(preload, 1_000);
   preloadTimer.unref();
@@ -124,6 +137,7 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
     async close() {
       if (closed) return;
       closed = true;
+      housekeeping?.stop();
       for (const a of accounts.values()) await a.close();
       accounts.clear();
       await lock.release();

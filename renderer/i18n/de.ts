@@ -170,6 +170,8 @@ export const de = {
     start: 'Chat beginnen',
     invalidAddress: 'Gib eine E-Mail-Adresse wie name@beispiel.de ein.',
     inviteHint: 'Sie haben einen Einladungslink oder QR-Code? Er verifiziert die Person auch.',
+    contacts: 'Deine Kontakte',
+    noContacts: 'Noch keine Kontakte. Gib oben eine Adresse ein.',
   },
   contact: {
     title: 'Chat-Details',
@@ -321,5 +323,132 @@ export const de = {
     leave: 'Gruppe verlassen',
     leaveConfirm: 'Diese Gruppe verlassen? Sie erhalten dann keine Nachrichten mehr von ihr.',
     readOnly: 'Sie sind nicht mehr Mitglied dieser Gruppe und können hier nicht schreiben.',
+  },
+  vcard: {
+    importOpen: 'Kontakt aus vCard importieren',
+    importHint: 'Hast du eine vCard (.vcf-Datei) bekommen?',
+    importTitle: 'Kontakt aus vCard importieren',
+    intro:
+      'Wähle eine .vcf-Datei, zieh sie hierher oder füge den Text der vCard ein. Nichts wird hinzugefügt, bevor du bestätigst.',
+    dropHint: '.vcf-Datei hier ablegen',
+    pickFile: '.vcf-Datei wählen…',
+    textLabel: 'Oder den vCard-Text einfügen',
+    continue: 'Weiter',
+    empty: 'Füge den Text einer vCard ein oder wähle eine .vcf-Datei.',
+    tooBig: 'Das ist zu groß für eine vCard (mehr als 5 MB) und wurde nicht gelesen.',
+    notVcard: 'Das ist keine vCard: Eine vCard beginnt mit der Zeile BEGIN:VCARD.',
+    unreadable: 'Diese Datei konnte nicht gelesen werden.',
+    noAddress:
+      'Diese vCard enthält keinen Kontakt mit E-Mail-Adresse: Es gibt niemanden hinzuzufügen.',
+    confirmOne: 'Diesen Kontakt hinzufügen?',
+    confirmMany_one: 'Diesen Kontakt hinzufügen?',
+    confirmMany_other: 'Diese {{count}} Kontakte hinzufügen?',
+    keyIncluded: 'Schlüssel enthalten',
+    keyNone: 'Kein Schlüssel in dieser vCard',
+    keyUnreadable: 'Der Schlüssel in dieser vCard ist nicht lesbar und wird weggelassen.',
+    fingerprint: 'Fingerabdruck des Schlüssels in der vCard',
+    whatHappens: 'Was passiert',
+    opensChat: '{{name}} wird zu deinen Kontakten hinzugefügt und ein Chat öffnet sich.',
+    known: '{{name}} ist bereits einer deiner Kontakte.',
+    keyNew: 'Deine Nachrichten an {{name}} werden mit diesem Schlüssel Ende-zu-Ende-verschlüsselt.',
+    keySame:
+      'Du hast diesen Schlüssel für {{name}} bereits; Nachrichten bleiben damit verschlüsselt.',
+    keyReplaces:
+      'Dieser Schlüssel ersetzt den, den du für {{name}} hattest. Nimm ihn nur an, wenn die vCard wirklich von {{name}} stammt.',
+    keyIgnored:
+      'Du hast {{name}} mit einem anderen Schlüssel verifiziert. Dieser bleibt; der aus der vCard wird ignoriert.',
+    keyMissing:
+      'Ohne Schlüssel sind deine Nachrichten an {{name}} unverschlüsselt, bis deren App dir einen schickt.',
+    notVerified:
+      'Nicht verifiziert: Eine vCard beweist nicht, wer sie erstellt hat, daher wird {{name}} nicht als verifiziert markiert. Zum Verifizieren nutze den Einladungslink oder QR-Code.',
+    notVerifiedMany:
+      'Nicht verifiziert: Eine vCard beweist nicht, wer sie erstellt hat. Zum Verifizieren nutze einen Einladungslink oder QR-Code.',
+    addsContacts:
+      'Sie werden zu deinen Kontakten hinzugefügt; einen Chat beginnst du unter Neuer Chat.',
+    keysMany:
+      'Ihre Schlüssel, sofern die vCard welche enthält, verschlüsseln deine Nachrichten an sie.',
+    badgeKey: 'Schlüssel',
+    badgeNoKey: 'Kein Schlüssel',
+    more_one: '…und {{count}} weiterer.',
+    more_other: '…und {{count}} weitere.',
+    self: 'Deine eigene Adresse in dieser vCard wird übersprungen.',
+    onlySelf: 'Das ist deine eigene vCard: Es gibt niemanden hinzuzufügen.',
+    add: 'Hinzufügen und Chat öffnen',
+    addMany_one: '{{count}} Kontakt hinzufügen',
+    addMany_other: '{{count}} Kontakte hinzufügen',
+    added_one: '{{count}} Kontakt hinzugefügt.',
+    added_other: '{{count}} Kontakte hinzugefügt.',
+    shareTitle: 'Kontakt teilen (vCard)',
+    shareHint:
+      'Eine vCard enthält Name, Adresse und Schlüssel von {{name}}. Wer sie importiert, kann {{name}} verschlüsselt schreiben, hat {{name}} damit aber nicht verifiziert.',
+    shareHintNoKey:
+      'Eine vCard enthält Name und Adresse von {{name}}. Du hast noch keinen Schlüssel für {{name}}, also enthält sie keinen.',
+    shareSelfTitle: 'Oder eine vCard teilen',
+    shareSelfHint:
+      'Eine vCard-Datei enthält deinen Namen, deine Adresse und deinen Schlüssel. Damit kann man dir verschlüsselt schreiben, aber anders als der Link verifiziert sie dich nicht.',
+    save: '.vcf-Datei speichern',
+    copy: 'Als Text kopieren',
+    copied: 'vCard kopiert.',
+  },
+  system: {
+    selfAddedMember: 'Sie haben {{name}} hinzugefügt.',
+    selfRemovedMember: 'Sie haben {{name}} entfernt.',
+    selfLeftGroup: 'Sie haben die Gruppe verlassen.',
+    selfRenamedGroup: 'Sie haben die Gruppe von „{{oldName}}“ in „{{newName}}“ umbenannt.',
+    selfChangedDescription: 'Sie haben die Gruppenbeschreibung geändert.',
+    selfChangedImage: 'Sie haben das Gruppenbild geändert.',
+    selfRemovedImage: 'Sie haben das Gruppenbild entfernt.',
+    memberAdded: '{{by}} hat {{name}} hinzugefügt.',
+    memberAddedYou: '{{by}} hat Sie zur Gruppe hinzugefügt.',
+    memberRemoved: '{{by}} hat {{name}} entfernt.',
+    memberRemovedYou: '{{by}} hat Sie aus der Gruppe entfernt.',
+    memberLeft: '{{by}} hat die Gruppe verlassen.',
+    groupRenamed: '{{by}} hat die Gruppe in „{{name}}“ umbenannt.',
+    descriptionChanged: '{{by}} hat die Gruppenbeschreibung geändert.',
+    imageChanged: '{{by}} hat das Gruppenbild geändert.',
+    imageRemoved: '{{by}} hat das Gruppenbild entfernt.',
+    memberJoined: '{{name}} ist der Gruppe beigetreten.',
+    memberGone: '{{name}} ist nicht mehr in der Gruppe.',
+    selfGone: 'Sie sind nicht mehr in der Gruppe.',
+    keyChanged:
+      'Der Verschlüsselungsschlüssel von {{addr}} hat sich geändert. Wenn Sie das nicht erwartet haben, klären Sie es persönlich mit {{name}}.',
+    unverifiedSenderClear:
+      'Diese Nachricht gibt vor, von {{who}} zu stammen (verifiziert), war aber nicht Ende-zu-Ende-verschlüsselt. Sie stammt möglicherweise nicht von dieser Person.',
+    unverifiedSenderKey:
+      'Diese Nachricht gibt vor, von {{who}} zu stammen (verifiziert), war aber nicht mit dem verifizierten Schlüssel signiert. Sie wird nicht als deren Nachricht angezeigt; klären Sie es persönlich.',
+    unverifiedSenderOtherKey:
+      'Diese Nachricht gibt vor, von {{who}} zu stammen (verifiziert), war aber mit einem anderen Schlüssel ({{key}}) statt dem verifizierten signiert. Sie wird nicht als deren Nachricht angezeigt; klären Sie es persönlich.',
+    joinAskingGroup: '{{who}} wird gebeten, Sie in „{{group}}“ aufzunehmen…',
+    joinWaiting: 'Warten auf die Antwort von {{who}} auf Ihre Verifizierungsanfrage…',
+    joinAlreadyMember: 'Sie sind bereits in „{{group}}“.',
+    joinKeyMismatch:
+      'Die Verifizierung von {{who}} ist fehlgeschlagen: Der erhaltene Schlüssel ({{got}}) passt nicht zur Einladung ({{expected}}). Möglicherweise fängt jemand Ihre E-Mails ab; es wurde nichts verifiziert.',
+    joinKeyMissing:
+      'Die Verifizierung von {{who}} ist fehlgeschlagen: Der erhaltene Schlüssel passt nicht zur Einladung ({{expected}}). Möglicherweise fängt jemand Ihre E-Mails ab; es wurde nichts verifiziert.',
+    joinGroupAnswered: '{{who}} hat geantwortet; warten auf die Aufnahme in die Gruppe…',
+    joinKeyMatches:
+      'Der Schlüssel von {{who}} passt zur Einladung; die Verifizierung wird abgeschlossen…',
+    joinVerified: '{{who}} ist verifiziert: Der Schlüssel passt zur Einladung.',
+    joinAddedToGroup: '{{who}} hat Sie zu „{{group}}“ hinzugefügt.',
+    joinTimeout:
+      '{{who}} hat noch nicht geantwortet. Das Gerät ist vielleicht offline; die Verifizierung geht weiter, sobald die Antwort kommt.',
+    inviteUsed: '{{who}} verwendet Ihre Einladung.',
+    inviteWithdrawnUnanswered:
+      '{{who}} hat versucht, eine zurückgezogene Einladung zu verwenden; es wurde nicht geantwortet.',
+    inviteWithdrawnNotLetIn:
+      '{{who}} hat versucht, eine zurückgezogene Einladung zu verwenden, und wurde nicht aufgenommen.',
+    inviteRequestWithoutKey:
+      '{{who}} hat eine Einladungsanfrage ohne Schlüssel gesendet; es wurde nicht geantwortet.',
+    inviteBadSignature:
+      '{{who}} hat Ihre Einladung verwendet, aber die Nachricht war nicht mit dem genannten Schlüssel signiert. Es wurde nicht verifiziert; möglicherweise greift jemand ein.',
+    inviteNotForYourKey:
+      '{{who}} hat Ihre Einladung verwendet, aber die Anfrage war nicht für Ihren Schlüssel bestimmt.',
+    inviteVerified: '{{who}} hat Ihre Einladung verwendet und ist verifiziert.',
+    inviteJoinedGroup:
+      '{{who}} ist der Gruppe mit Ihrer Einladung beigetreten und ist verifiziert.',
+    inviteExpired:
+      '{{who}} hat eine Einladung verwendet, die am {{date}} abgelaufen ist, und ist daher nicht verifiziert. Zeigen Sie der Person eine neue Einladung, um sie zu verifizieren.',
+    inviteGroupLeft:
+      '{{who}} hat Ihre Gruppeneinladung verwendet, aber Sie sind nicht mehr in dieser Gruppe.',
   },
 } as const satisfies Catalogue;

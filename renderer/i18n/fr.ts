@@ -173,6 +173,8 @@ export const fr = {
     start: 'Commencer la discussion',
     invalidAddress: 'Saisissez une adresse e-mail comme nom@exemple.org.',
     inviteHint: 'Vous avez un lien d’invitation ou un code QR ? Il vérifie aussi la personne.',
+    contacts: 'Vos contacts',
+    noContacts: 'Aucun contact pour l’instant. Saisissez une adresse ci-dessus.',
   },
   contact: {
     title: 'Détails de la discussion',
@@ -321,5 +323,132 @@ export const fr = {
     leave: 'Quitter le groupe',
     leaveConfirm: 'Quitter ce groupe ? Vous ne recevrez plus ses messages.',
     readOnly: 'Vous n’êtes plus membre de ce groupe : vous ne pouvez plus y écrire.',
+  },
+  vcard: {
+    importOpen: 'Importer un contact depuis une vCard',
+    importHint: 'Quelqu’un vous a envoyé une vCard (fichier .vcf) ?',
+    importTitle: 'Importer un contact depuis une vCard',
+    intro:
+      'Choisissez un fichier .vcf, déposez-le ici ou collez le texte de la vCard. Rien n’est ajouté avant votre confirmation.',
+    dropHint: 'Déposez un fichier .vcf ici',
+    pickFile: 'Choisir un fichier .vcf…',
+    textLabel: 'Ou collez le texte de la vCard',
+    continue: 'Continuer',
+    empty: 'Collez le texte d’une vCard, ou choisissez un fichier .vcf.',
+    tooBig: 'C’est trop volumineux pour une vCard (plus de 5 Mo) : rien n’a été lu.',
+    notVcard: 'Ce n’est pas une vCard : une vCard commence par la ligne BEGIN:VCARD.',
+    unreadable: 'Ce fichier n’a pas pu être lu.',
+    noAddress:
+      'Cette vCard ne contient aucun contact avec une adresse e-mail : personne à ajouter.',
+    confirmOne: 'Ajouter ce contact ?',
+    confirmMany_one: 'Ajouter ce contact ?',
+    confirmMany_many: 'Ajouter ces {{count}} contacts ?',
+    confirmMany_other: 'Ajouter ces {{count}} contacts ?',
+    keyIncluded: 'Clé incluse',
+    keyNone: 'Pas de clé dans cette vCard',
+    keyUnreadable: 'La clé de cette vCard est illisible ; elle est ignorée.',
+    fingerprint: 'Empreinte de la clé de la vCard',
+    whatHappens: 'Ce qui va se passer',
+    opensChat: '{{name}} rejoint vos contacts et une discussion s’ouvre.',
+    known: '{{name}} fait déjà partie de vos contacts.',
+    keyNew: 'Vos messages à {{name}} seront chiffrés de bout en bout avec cette clé.',
+    keySame: 'Vous avez déjà cette clé pour {{name}} ; les messages restent chiffrés avec elle.',
+    keyReplaces:
+      'Cette clé remplace celle que vous aviez pour {{name}}. Ne l’acceptez que si la vCard vient vraiment de {{name}}.',
+    keyIgnored:
+      'Vous avez vérifié {{name}} avec une autre clé. Celle-ci est conservée ; celle de la vCard est ignorée.',
+    keyMissing:
+      'Sans clé, vos messages à {{name}} ne sont pas chiffrés tant que son application ne vous en a pas envoyé une.',
+    notVerified:
+      'Non vérifié : une vCard ne prouve pas qui l’a créée, le contact {{name}} ne sera donc pas marqué comme vérifié. Pour le vérifier, utilisez son lien d’invitation ou son code QR.',
+    notVerifiedMany:
+      'Non vérifié : une vCard ne prouve pas qui l’a créée. Pour vérifier quelqu’un, utilisez son lien d’invitation ou son code QR.',
+    addsContacts:
+      'Ils sont ajoutés à vos contacts ; commencez une discussion avec l’un d’eux depuis Nouvelle discussion.',
+    keysMany: 'Leurs clés, quand la vCard en contient, servent à chiffrer vos messages pour eux.',
+    badgeKey: 'Clé',
+    badgeNoKey: 'Pas de clé',
+    more_one: '…et {{count}} autre.',
+    more_many: '…et {{count}} autres.',
+    more_other: '…et {{count}} autres.',
+    self: 'Votre propre adresse dans cette vCard est ignorée.',
+    onlySelf: 'C’est votre propre vCard : personne à ajouter.',
+    add: 'Ajouter et ouvrir la discussion',
+    addMany_one: 'Ajouter {{count}} contact',
+    addMany_many: 'Ajouter {{count}} contacts',
+    addMany_other: 'Ajouter {{count}} contacts',
+    added_one: '{{count}} contact ajouté.',
+    added_many: '{{count}} contacts ajoutés.',
+    added_other: '{{count}} contacts ajoutés.',
+    shareTitle: 'Partager le contact (vCard)',
+    shareHint:
+      'Une vCard contient le nom, l’adresse et la clé de {{name}}. Qui l’importe peut écrire à {{name}} de façon chiffrée, mais elle ne vérifie pas {{name}} pour autant.',
+    shareHintNoKey:
+      'Une vCard contient le nom et l’adresse de {{name}}. Vous n’avez pas encore de clé pour {{name}}, elle n’en contient donc pas.',
+    shareSelfTitle: 'Ou partager une vCard',
+    shareSelfHint:
+      'Un fichier vCard contient votre nom, votre adresse et votre clé. Il permet de vous écrire de façon chiffrée, mais contrairement au lien, il ne vous vérifie pas.',
+    save: 'Enregistrer le fichier .vcf',
+    copy: 'Copier le texte',
+    copied: 'vCard copiée.',
+  },
+  system: {
+    selfAddedMember: 'Vous avez ajouté {{name}}.',
+    selfRemovedMember: 'Vous avez retiré {{name}}.',
+    selfLeftGroup: 'Vous avez quitté le groupe.',
+    selfRenamedGroup: 'Vous avez renommé le groupe « {{oldName}} » en « {{newName}} ».',
+    selfChangedDescription: 'Vous avez modifié la description du groupe.',
+    selfChangedImage: 'Vous avez changé l’image du groupe.',
+    selfRemovedImage: 'Vous avez supprimé l’image du groupe.',
+    memberAdded: '{{by}} a ajouté {{name}}.',
+    memberAddedYou: '{{by}} vous a ajouté(e) au groupe.',
+    memberRemoved: '{{by}} a retiré {{name}}.',
+    memberRemovedYou: '{{by}} vous a retiré(e) du groupe.',
+    memberLeft: '{{by}} a quitté le groupe.',
+    groupRenamed: '{{by}} a renommé le groupe en « {{name}} ».',
+    descriptionChanged: '{{by}} a modifié la description du groupe.',
+    imageChanged: '{{by}} a changé l’image du groupe.',
+    imageRemoved: '{{by}} a supprimé l’image du groupe.',
+    memberJoined: '{{name}} a rejoint le groupe.',
+    memberGone: '{{name}} ne fait plus partie du groupe.',
+    selfGone: 'Vous ne faites plus partie du groupe.',
+    keyChanged:
+      'La clé de chiffrement de {{addr}} a changé. Si vous ne vous y attendiez pas, vérifiez-le en personne avec {{name}}.',
+    unverifiedSenderClear:
+      'Ce message prétend venir de {{who}}, qui est vérifié(e), mais il n’était pas chiffré de bout en bout. Il ne vient peut-être pas de cette personne.',
+    unverifiedSenderKey:
+      'Ce message prétend venir de {{who}}, qui est vérifié(e), mais il n’était pas signé avec sa clé vérifiée. Il n’est pas affiché comme venant d’elle ; vérifiez en personne avec elle.',
+    unverifiedSenderOtherKey:
+      'Ce message prétend venir de {{who}}, qui est vérifié(e), mais il était signé avec une autre clé ({{key}}) que sa clé vérifiée. Il n’est pas affiché comme venant d’elle ; vérifiez en personne avec elle.',
+    joinAskingGroup: 'Demande à {{who}} de vous faire entrer dans « {{group}} »…',
+    joinWaiting: 'En attente de la réponse de {{who}} à votre demande de vérification…',
+    joinAlreadyMember: 'Vous êtes déjà dans « {{group}} ».',
+    joinKeyMismatch:
+      'La vérification de {{who}} a échoué : la clé reçue ({{got}}) ne correspond pas à l’invitation ({{expected}}). Quelqu’un intercepte peut-être vos messages ; rien n’a été vérifié.',
+    joinKeyMissing:
+      'La vérification de {{who}} a échoué : la clé reçue ne correspond pas à l’invitation ({{expected}}). Quelqu’un intercepte peut-être vos messages ; rien n’a été vérifié.',
+    joinGroupAnswered: '{{who}} a répondu ; en attente de l’ajout au groupe…',
+    joinKeyMatches: 'La clé de {{who}} correspond à l’invitation ; fin de la vérification…',
+    joinVerified: '{{who}} est vérifié(e) : sa clé correspond à l’invitation.',
+    joinAddedToGroup: '{{who}} vous a ajouté(e) à « {{group}} ».',
+    joinTimeout:
+      '{{who}} n’a pas encore répondu. Son appareil est peut-être hors ligne ; la vérification continuera dès sa réponse.',
+    inviteUsed: '{{who}} utilise votre invitation.',
+    inviteWithdrawnUnanswered:
+      '{{who}} a essayé d’utiliser une invitation que vous avez retirée ; aucune réponse n’a été envoyée.',
+    inviteWithdrawnNotLetIn:
+      '{{who}} a essayé d’utiliser une invitation que vous avez retirée ; cette personne n’a pas été admise.',
+    inviteRequestWithoutKey:
+      '{{who}} a envoyé une demande d’invitation sans clé ; aucune réponse n’a été envoyée.',
+    inviteBadSignature:
+      '{{who}} a utilisé votre invitation, mais son message n’était pas signé par la clé indiquée. Cette personne n’a pas été vérifiée ; quelqu’un interfère peut-être.',
+    inviteNotForYourKey:
+      '{{who}} a utilisé votre invitation, mais la demande n’était pas destinée à votre clé.',
+    inviteVerified: '{{who}} a utilisé votre invitation et est vérifié(e).',
+    inviteJoinedGroup: '{{who}} a rejoint le groupe avec votre invitation et est vérifié(e).',
+    inviteExpired:
+      '{{who}} a utilisé une invitation expirée le {{date}} : cette personne n’est donc pas vérifiée. Montrez-lui une nouvelle invitation pour la vérifier.',
+    inviteGroupLeft:
+      '{{who}} a utilisé votre invitation de groupe, mais vous ne faites plus partie de ce groupe.',
   },
 } as const satisfies Catalogue;

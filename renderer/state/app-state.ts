@@ -1,5 +1,11 @@
 /** The UI's state and the pure changes the core's events make to it. */
-import type { Account, ChatSummary, Connectivity, SecureJoinStep } from '../../shared/types.ts';
+import type {
+  Account,
+  ChatSummary,
+  Connectivity,
+  SecureJoinStep,
+  SystemLine,
+} from '../../shared/types.ts';
 import type { LinkState } from '../runtime/runtime.ts';
 import type { Preferences } from './preferences.ts';
 
@@ -28,6 +34,8 @@ export interface JoinProgress {
   step: SecureJoinStep;
   progress: number;
   sentence: string;
+  /** What `sentence` says, to show it in the UI's language. */
+  system?: SystemLine;
 }
 
 export interface Toast {

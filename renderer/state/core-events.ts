@@ -46,6 +46,7 @@ export function applyCoreEvent(app: AppActions, event: CoreEvent): void {
             step: event.step,
             progress: event.progress,
             sentence: event.sentence,
+            system: event.system,
           },
         }));
       }

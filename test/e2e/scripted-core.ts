@@ -534,6 +534,12 @@ export function scriptedCore(options: ScriptedCoreOptions) {
     },
     getMessageCount: ({ chatId }) => ({ count: countOf(getChat(chatId)) }),
     getMessages: ({ chatId, offset, limit }) => messagesOf(getChat(chatId), offset, limit),
+    getNewestMessages: ({ chatId, pageSize }) => {
+      const chat = getChat(chatId);
+      const count = countOf(chat);
+      const offset = Math.max(0, Math.floor((count - pageSize) / pageSize) * pageSize);
+      return { count, offset, messages: messagesOf(chat, offset, count - offset) };
+    },
     getMessage: ({ messageId }) => {
       for (const chat of chats.values()) {
         const found = chat.messages.find((m) => m.id === messageId);

@@ -4,46 +4,30 @@
  * bob, and bob sees it with its member list. Two web hosts, real cores, the real mail server.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWebHost } from '../../main/web/server.ts';
 import type { WebHost } from '../../main/web/server.ts';
 import { mailServer } from '../mailserver/index.ts';
 import type { MailServer, TestUser } from '../mailserver/index.ts';
+import { launchBrowser, RENDERER_INDEX, screenshot } from './browser.ts';
 import {
-  launchBrowser,
-  openPage,
-  RENDERER_INDEX,
-  screenshot,
-  seriousAxeViolations,
-} from './browser.ts';
-import type { AxeViolation, PageOptions } from './browser.ts';
-import { chatRow, message, onboardManually, sendText, visible } from './ui-steps.ts';
-
-const variants: { tag: string; options: PageOptions }[] = [
-  { tag: 'en-light', options: { locale: 'en-US', colorScheme: 'light' } },
-  { tag: 'en-dark', options: { locale: 'en-US', colorScheme: 'dark' } },
-  { tag: 'fr-light', options: { locale: 'fr-FR', colorScheme: 'light' } },
-  { tag: 'fr-dark', options: { locale: 'fr-FR', colorScheme: 'dark' } },
-];
-
-/** Opens the join dialog (Ctrl+N, then its "Join by invite" link) and asks about `link`. */
-async function askAboutInvite(page: Page, link: string): Promise<void> {
-  await page.locator('.chat-list-pane').waitFor();
-  await page.keyboard.press('Control+n');
-  await page.locator('dialog[open] .hint .link-button').click();
-  const input = page.locator('dialog[open].join-dialog input[type=text]');
-  await input.fill(link);
-  await input.press('Enter');
-  await page.locator('dialog[open] .join-question').waitFor({ timeout: 30_000 });
-}
+  AccessibilityLog,
+  askAboutInvite,
+  chatRow,
+  message,
+  onboardManually,
+  sendText,
+  startPerson,
+  stopPeople,
+  screenshotVariants as screenshotsOf,
+  visible,
+} from './ui-steps.ts';
+import type { Person } from './ui-steps.ts';
 
 describe('alice and bob verify each other with an invite and make a group', () => {
   let server: MailServer;
   let browser: Browser;
+  let people: Person[] = [];
   let aliceUser: TestUser;
   let bobUser: TestUser;
   let aliceHost: WebHost;
@@ -52,50 +36,40 @@ describe('alice and bob verify each other with an invite and make a group', () =
   let bob: Page;
   let link = '';
   let qrPng: Buffer = Buffer.alloc(0);
-  const dirs: string[] = [];
-  const violations: { screen: string; found: AxeViolation[] }[] = [];
-
-  const checkAccessibility = async (page: Page, screen: string) => {
-    violations.push({ screen, found: await seriousAxeViolations(page) });
-  };
-
-  const screenshotVariants = async (
+  const axe = new AccessibilityLog();
+  const checkAccessibility = (page: Page, screen: string) => axe.check(page, screen);
+  const screenshotVariants = (
     host: WebHost,
     name: string,
     prepare: (page: Page) => Promise<void>,
-  ) => {
-    for (const variant of variants) {
-      const { context, page } = await openPage(browser, host.url, variant.options);
-      await prepare(page);
-      await screenshot(page, `${name}-${variant.tag}`);
-      await context.close();
-    }
-  };
+  ) => screenshotsOf(browser, host, name, prepare);
 
   beforeAll(async () => {
     if (!existsSync(RENDERER_INDEX))
       throw new Error('Build the renderer first: npm run build:renderer');
     server = mailServer();
-    [aliceUser, bobUser] = await Promise.all([server.addUser('alice'), server.addUser('bob')]);
-    const coreOptions = { trustedCertificates: [server.info.caCertPem] };
-    for (let i = 0; i < 2; i++) dirs.push(await mkdtemp(join(tmpdir(), 'estafette-e2e-sj-')));
-    aliceHost = await startWebHost({ port: 0, dataDir: dirs[0] ?? '', coreOptions });
-    bobHost = await startWebHost({ port: 0, dataDir: dirs[1] ?? '', coreOptions });
     browser = await launchBrowser();
-    alice = (await openPage(browser, aliceHost.url)).page;
-    bob = (await openPage(browser, bobHost.url)).page;
+    // Mailboxes of their own: the story of this run leaves mail for alice@ and bob@.
+    people = await Promise.all([
+      startPerson(server, browser, 'alice.sj'),
+      startPerson(server, browser, 'bob.sj'),
+    ]);
+    [
+      { user: aliceUser, host: aliceHost, page: alice },
+      { user: bobUser, host: bobHost, page: bob },
+    ] = people as [Person, Person];
   });
 
   afterAll(async () => {
     await browser?.close();
-    await aliceHost?.close();
-    await bobHost?.close();
-    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+    await stopPeople(people);
   });
 
   it('both set up their accounts', async () => {
-    await onboardManually(alice, aliceUser, server.info, 'Alice');
-    await onboardManually(bob, bobUser, server.info, 'Bob');
+    await Promise.all([
+      onboardManually(alice, aliceUser, server.info, 'Alice'),
+      onboardManually(bob, bobUser, server.info, 'Bob'),
+    ]);
   });
 
   it('alice opens her invite: a QR code and a link that verifies her', async () => {
@@ -255,7 +229,7 @@ describe('alice and bob verify each other with an invite and make a group', () =
   });
 
   it('has no serious or critical accessibility violation on these screens', () => {
-    expect(violations.filter((v) => v.found.length > 0)).toEqual([]);
-    expect(violations.map((v) => v.screen)).toEqual(['invite', 'join confirmation', 'group info']);
+    expect(axe.failing()).toEqual([]);
+    expect(axe.screens()).toEqual(['invite', 'join confirmation', 'group info']);
   });
 });

@@ -3,28 +3,18 @@
  * against the real Postfix + Dovecot of the test bed. Everything is done through the UI.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWebHost } from '../../main/web/server.ts';
 import type { WebHost } from '../../main/web/server.ts';
 import { mailServer } from '../mailserver/index.ts';
 import type { MailServer, TestUser } from '../mailserver/index.ts';
-import {
-  launchBrowser,
-  openPage,
-  RENDERER_INDEX,
-  screenshot,
-  seriousAxeViolations,
-} from './browser.ts';
-import type { AxeViolation, PageOptions } from './browser.ts';
+import { launchBrowser, RENDERER_INDEX, screenshot } from './browser.ts';
 import { landscapePng } from './png.ts';
 import {
+  AccessibilityLog,
   attribute,
   chatRow,
   message,
@@ -32,15 +22,12 @@ import {
   onboardWithDiscovery,
   sendText,
   startChat,
+  startPerson,
+  stopPeople,
+  screenshotVariants as screenshotsOf,
   visible,
 } from './ui-steps.ts';
-
-const variants: { tag: string; options: PageOptions }[] = [
-  { tag: 'en-light', options: { locale: 'en-US', colorScheme: 'light' } },
-  { tag: 'en-dark', options: { locale: 'en-US', colorScheme: 'dark' } },
-  { tag: 'fr-light', options: { locale: 'fr-FR', colorScheme: 'light' } },
-  { tag: 'fr-dark', options: { locale: 'fr-FR', colorScheme: 'dark' } },
-];
+import type { Person } from './ui-steps.ts';
 
 /** Serves Thunderbird autoconfig XML for the test domain (bob's account is discovered). */
 function autoconfigServer(server: MailServer): Promise<Server> {
@@ -70,6 +57,7 @@ describe('alice and bob, each in a browser, chat through their mail accounts', (
   let server: MailServer;
   let autoconfig: Server;
   let browser: Browser;
+  let people: Person[] = [];
   let aliceUser: TestUser;
   let bobUser: TestUser;
   let carolUser: TestUser;
@@ -77,56 +65,39 @@ describe('alice and bob, each in a browser, chat through their mail accounts', (
   let bobHost: WebHost;
   let alice: Page;
   let bob: Page;
-  const dirs: string[] = [];
-  const violations: { screen: string; found: AxeViolation[] }[] = [];
-
-  const checkAccessibility = async (page: Page, screen: string) => {
-    violations.push({ screen, found: await seriousAxeViolations(page) });
-  };
-
+  const axe = new AccessibilityLog();
+  const checkAccessibility = (page: Page, screen: string) => axe.check(page, screen);
   /** The same screen of a host in each language and theme, each in a fresh browser context. */
-  const screenshotVariants = async (
+  const screenshotVariants = (
     host: WebHost,
     name: string,
     prepare: (page: Page) => Promise<void>,
-  ) => {
-    for (const variant of variants) {
-      const { context, page } = await openPage(browser, host.url, variant.options);
-      await prepare(page);
-      await screenshot(page, `${name}-${variant.tag}`);
-      await context.close();
-    }
-  };
+  ) => screenshotsOf(browser, host, name, prepare);
 
   beforeAll(async () => {
     if (!existsSync(RENDERER_INDEX))
       throw new Error('Build the renderer first: npm run build:renderer');
     server = mailServer();
-    [aliceUser, bobUser, carolUser] = await Promise.all([
-      server.addUser('alice'),
-      server.addUser('bob'),
-      server.addUser('carol'),
-    ]);
     autoconfig = await autoconfigServer(server);
     const autoconfigUrl = `http://127.0.0.1:${(autoconfig.address() as AddressInfo).port}/mail/config-v1.1.xml`;
-    const coreOptions = {
-      trustedCertificates: [server.info.caCertPem],
-      autoconfigUrls: () => [autoconfigUrl],
-    };
-    for (let i = 0; i < 2; i++) dirs.push(await mkdtemp(join(tmpdir(), 'estafette-e2e-')));
-    aliceHost = await startWebHost({ port: 0, dataDir: dirs[0] ?? '', coreOptions });
-    bobHost = await startWebHost({ port: 0, dataDir: dirs[1] ?? '', coreOptions });
     browser = await launchBrowser();
-    alice = (await openPage(browser, aliceHost.url)).page;
-    bob = (await openPage(browser, bobHost.url)).page;
+    // Bob's servers are discovered: his core asks the local autoconfig server.
+    const coreOptions = { autoconfigUrls: () => [autoconfigUrl] };
+    people = await Promise.all([
+      startPerson(server, browser, 'alice', coreOptions),
+      startPerson(server, browser, 'bob', coreOptions),
+    ]);
+    [
+      { user: aliceUser, host: aliceHost, page: alice },
+      { user: bobUser, host: bobHost, page: bob },
+    ] = people as [Person, Person];
+    carolUser = await server.addUser('carol');
   });
 
   afterAll(async () => {
     await browser?.close();
-    await aliceHost?.close();
-    await bobHost?.close();
+    await stopPeople(people);
     await new Promise((resolve) => autoconfig?.close(resolve));
-    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
 
   it('shows onboarding in English and French, light and dark', async () => {
@@ -265,8 +236,8 @@ describe('alice and bob, each in a browser, chat through their mail accounts', (
   });
 
   it('has no serious or critical accessibility violation on the main screens', () => {
-    expect(violations.filter((v) => v.found.length > 0)).toEqual([]);
-    expect(violations.map((v) => v.screen)).toEqual([
+    expect(axe.failing()).toEqual([]);
+    expect(axe.screens()).toEqual([
       'onboarding',
       'contact request',
       'chat view',

@@ -67,6 +67,46 @@ async function verify(alice: Peer, bob: Peer, link?: string) {
   return chat;
 }
 
+/** A clock that can jump ahead, for a core's `now`. */
+function jumpingClock() {
+  let ahead = 0;
+  return {
+    now: () => Date.now() + ahead,
+    jump(ms: number) {
+      ahead += ms;
+    },
+  };
+}
+
+/** Close a peer's core and open its data directory again (the app restarted). */
+async function restart(p: Peer, opts: Partial<CoreOptions>): Promise<Peer> {
+  await p.core.close();
+  const { core } = await openCore(ms, p.dataDir, opts);
+  cores.push(core);
+  return { ...p, core, ...observe(core) };
+}
+
+/** Rows of one table in a peer's account database (read beside the running core). */
+function rows(p: Peer, sql: string): Record<string, unknown>[] {
+  const db = new BetterSqlite3(join(p.dataDir, 'accounts', String(p.account.id), 'db.sqlite'), {
+    readonly: true,
+  });
+  try {
+    db.pragma('busy_timeout = 5000');
+    return db.prepare(sql).all() as Record<string, unknown>[];
+  } finally {
+    db.close();
+  }
+}
+
+async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting for a condition');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe('SecureJoin between two Estafette cores', () => {
   it('v3: an invite verifies both sides; the chat is encrypted and verified both ways', async () => {
     const alice = await peer('alice');
@@ -228,8 +268,13 @@ describe('SecureJoin between two Estafette cores', () => {
     });
     const refused = await progress(alice, 'inviter', 'failed');
     expect(refused.sentence).toMatch(/withdrew/);
+    expect(refused.system?.code).toBe('invite_withdrawn_unanswered');
     const late = await progress(bob, 'joiner', 'timeout', 20_000);
     expect(late.sentence).toMatch(/has not answered yet/);
+    expect(late.system).toEqual({
+      code: 'join_timeout',
+      args: { who: `Alice (${alice.user.address})` },
+    });
     expect((await texts(bob, chat.id)).some((t) => /has not answered yet/.test(t))).toBe(true);
     expect((await contactOf(bob, alice.user.address)).verified).toBe(false);
   });
@@ -246,6 +291,8 @@ describe('SecureJoin between two Estafette cores', () => {
     const chat = await bob.core.call('secureJoin', { accountId: bob.account.id, invite: tampered });
     const failed = await progress(bob, 'joiner', 'failed');
     expect(failed.sentence).toMatch(/does not match the invite/);
+    expect(failed.system?.code).toBe('join_key_mismatch');
+    expect(failed.system?.args.expected?.replace(/ /g, '')).toBe(other.fingerprint);
     expect((await texts(bob, chat.id)).some((t) => /does not match the invite/.test(t))).toBe(true);
     expect((await contactOf(bob, alice.user.address)).verified).toBe(false);
   });
@@ -407,5 +454,117 @@ describe('SecureJoin between two Estafette cores', () => {
       text: 'verified again',
     });
     expect((await alice.receive('verified again')).encryption).toBe('encrypted');
+  });
+
+  it('a join whose time ran out while the app was closed says so at start, once', async () => {
+    const alice = await peer('alice');
+    const invite = await alice.core.call('getInvite', { accountId: alice.account.id });
+    await alice.core.close(); // alice is offline: nobody answers
+    const clock = jumpingClock();
+    const opts = { now: clock.now, secureJoinTimeoutMs: 60_000 };
+    let bob = await peer('bob', opts);
+    const chat = await bob.core.call('secureJoin', {
+      accountId: bob.account.id,
+      invite: invite.link,
+    });
+    await progress(bob, 'joiner', 'started');
+
+    clock.jump(2 * 60_000); // closed for two minutes
+    bob = await restart(bob, opts);
+    const late = await progress(bob, 'joiner', 'timeout', 10_000);
+    expect(late).toMatchObject({ chatId: chat.id, system: { code: 'join_timeout' } });
+    const timeoutLines = async () =>
+      (
+        await bob.core.call('getMessages', {
+          accountId: bob.account.id,
+          chatId: chat.id,
+          offset: 0,
+          limit: 100,
+        })
+      ).filter((m) => m.system?.code === 'join_timeout');
+    expect(await timeoutLines()).toHaveLength(1);
+    expect((await timeoutLines())[0]!.text).toMatch(/has not answered yet/);
+
+    // Told once: the next start does not say it again.
+    clock.jump(60_000);
+    bob = await restart(bob, opts);
+    await new Promise((r) => setTimeout(r, 2_500)); // past the start-up housekeeping
+    expect(bob.events.some((e) => e.type === 'secureJoinProgress')).toBe(false);
+    expect(await timeoutLines()).toHaveLength(1);
+  });
+
+  it('a join still waiting at a restart gets the rest of its time, then times out', async () => {
+    const alice = await peer('alice');
+    const invite = await alice.core.call('getInvite', { accountId: alice.account.id });
+    await alice.core.close();
+    const clock = jumpingClock();
+    const opts = { now: clock.now, secureJoinTimeoutMs: 60_000 };
+    let bob = await peer('bob', opts);
+    await bob.core.call('secureJoin', { accountId: bob.account.id, invite: invite.link });
+    await progress(bob, 'joiner', 'started');
+
+    clock.jump(52_000); // closed for 52 of its 60 seconds
+    const reopened = Date.now();
+    bob = await restart(bob, opts);
+    await progress(bob, 'joiner', 'timeout', 20_000);
+    // It waited for the rest (8 s minus the time the restart took), not for a whole new minute.
+    const waited = Date.now() - reopened;
+    expect(waited).toBeGreaterThan(3_000);
+    expect(waited).toBeLessThan(12_000);
+  });
+
+  it('old finished joins, withdrawn and long-expired invites are pruned; recent ones are kept', async () => {
+    const clock = jumpingClock();
+    let alice = await peer('alice', { now: clock.now });
+    let bob = await peer('bob', { now: clock.now });
+    await verify(alice, bob); // bob: one finished join; alice: one used invite
+    const withdrawn = await alice.core.call('getInvite', { accountId: alice.account.id });
+    await alice.core.call('revokeInvite', { accountId: alice.account.id, inviteId: withdrawn.id });
+    const carol = await peer('carol');
+    const unanswered = await carol.core.call('getInvite', { accountId: carol.account.id });
+    await carol.core.close();
+    await bob.core.call('secureJoin', { accountId: bob.account.id, invite: unanswered.link });
+    expect(rows(alice, 'SELECT id FROM invites')).toHaveLength(2);
+    expect(rows(bob, 'SELECT step FROM securejoin_joins ORDER BY id')).toEqual([
+      { step: 'done' },
+      { step: 'request-sent' },
+    ]);
+
+    // An invite withdrawn 25 days ago (written beside the running core).
+    const db = new BetterSqlite3(
+      join(alice.dataDir, 'accounts', String(alice.account.id), 'db.sqlite'),
+    );
+    db.pragma('busy_timeout = 5000');
+    const longAgo = Date.now() - 25 * 24 * 3600_000;
+    db.prepare(
+      `INSERT INTO invites (invitenumber, auth, created_at, expires_at, revoked_at)
+       VALUES ('old-number', 'old-auth', ?, ?, ?)`,
+    ).run(longAgo - 3_600_000, longAgo + 7 * 24 * 3600_000, longAgo);
+    db.close();
+    expect(rows(alice, 'SELECT id FROM invites')).toHaveLength(3);
+
+    // Eight days on: the finished join goes, the unanswered one still waits for an answer; the
+    // invite withdrawn 33 days ago goes, the others stay (the one withdrawn today still gets its
+    // refusal sentence, the used one still admits, unverified).
+    clock.jump(8 * 24 * 3600_000);
+    bob = await restart(bob, { now: clock.now });
+    await until(() => rows(bob, 'SELECT 1 FROM securejoin_joins').length === 1);
+    expect(rows(bob, 'SELECT step FROM securejoin_joins')).toEqual([{ step: 'request-sent' }]);
+    alice = await restart(alice, { now: clock.now });
+    await until(() => rows(alice, 'SELECT id FROM invites').length === 2);
+    expect(rows(alice, "SELECT id FROM invites WHERE auth = 'old-auth'")).toEqual([]);
+
+    // 31 days on: the withdrawn invite is forgotten, the used one (expired for 24 days) is kept.
+    clock.jump(23 * 24 * 3600_000);
+    alice = await restart(alice, { now: clock.now });
+    await until(() => rows(alice, 'SELECT id FROM invites').length === 1);
+    expect(rows(alice, 'SELECT id, revoked_at FROM invites')[0]!.revoked_at).toBeNull();
+    bob = await restart(bob, { now: clock.now });
+    await until(() => rows(bob, 'SELECT 1 FROM securejoin_joins').length === 0);
+
+    // 38 days on: its verification ended 31 days ago, so it goes too.
+    clock.jump(7 * 24 * 3600_000);
+    alice = await restart(alice, { now: clock.now });
+    await until(() => rows(alice, 'SELECT id FROM invites').length === 0);
   });
 });

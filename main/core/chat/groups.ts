@@ -12,7 +12,8 @@ import type { AccountContext } from '../account/context.ts';
 import { CoreError } from '../errors.ts';
 import type { MailAddress, ParsedMail } from '../mime/types.ts';
 import { newMessageId } from '../mime/compose.ts';
-import { addSystemLine } from '../securejoin/system-line.ts';
+import { addSystemLine, systemLine } from '../securejoin/system-line.ts';
+import type { LocalLine } from '../securejoin/system-line.ts';
 import { encryptionFingerprintOf } from '../securejoin/verification.ts';
 
 /** What an outgoing group system message announces (stored as messages.params). */
@@ -224,7 +225,7 @@ export function queueGroupCommand(
   ctx: AccountContext,
   chatId: number,
   command: GroupCommand,
-  text: string,
+  line: LocalLine,
   events: CoreEvent[],
 ): number {
   const now = ctx.now();
@@ -233,7 +234,8 @@ export function queueGroupCommand(
     fromId: ctx.selfContactId,
     outgoing: true,
     kind: 'system',
-    text,
+    text: line.text,
+    system: line.system,
     timestamp: now,
     receivedAt: now,
     state: 'pending',
@@ -285,7 +287,7 @@ export function addMember(
     ctx,
     chatId,
     { cmd: 'member-added', addr: contact.addr, fingerprint, secureJoin: opts.secureJoin },
-    `You added ${nameOf(contact)}.`,
+    systemLine('self_added_member', { name: nameOf(contact) }),
     events,
   );
   ctx.contacts.upsert(contact.addr, undefined, { known: true });
@@ -312,7 +314,7 @@ export function removeMember(
       addr: contact.addr,
       fingerprint: encryptionFingerprintOf(ctx, contact),
     },
-    `You removed ${nameOf(contact)}.`,
+    systemLine('self_removed_member', { name: nameOf(contact) }),
     events,
   );
 }
@@ -325,7 +327,7 @@ export function leaveGroup(ctx: AccountContext, chatId: number, events: CoreEven
     ctx,
     chatId,
     { cmd: 'member-removed', addr: ctx.addr, fingerprint: ctx.keys.fingerprint },
-    'You left the group.',
+    systemLine('self_left_group'),
     events,
   );
 }
@@ -348,7 +350,7 @@ export function renameGroup(
     ctx,
     chatId,
     { cmd: 'name-changed', oldName: group.name },
-    `You renamed the group from “${group.name}” to “${next}”.`,
+    systemLine('self_renamed_group', { oldName: group.name, newName: next }),
     events,
   );
 }
@@ -369,7 +371,7 @@ export function setGroupDescription(
     ctx,
     chatId,
     { cmd: 'description-changed' },
-    'You changed the group description.',
+    systemLine('self_changed_description'),
     events,
   );
 }
@@ -389,7 +391,7 @@ export function setGroupAvatar(
     ctx,
     chatId,
     { cmd: 'avatar-changed' },
-    blob ? 'You changed the group image.' : 'You removed the group image.',
+    systemLine(blob ? 'self_changed_image' : 'self_removed_image'),
     events,
   );
 }
@@ -621,7 +623,7 @@ export interface FiledGroupMessage {
   chatId: number;
   isNewChat: boolean;
   /** The message is a group change: show this system line instead of its text. */
-  systemText: string | null;
+  systemText: LocalLine | null;
   /** The message is a change by someone outside the group: drop it. */
   drop: boolean;
 }
@@ -772,13 +774,17 @@ function announceImplicit(
   if (!before.has(ctx.selfContactId) && after.has(ctx.selfContactId)) return;
   for (const id of after) {
     if (!before.has(id) && id !== explicit) {
-      addSystemLine(ctx, chatId, `${nameOf(ctx.contacts.get(id))} joined the group.`, events);
+      const line = systemLine('member_joined', { name: nameOf(ctx.contacts.get(id)) });
+      addSystemLine(ctx, chatId, line, events);
     }
   }
   for (const id of before) {
     if (!after.has(id) && id !== explicit) {
-      const who = id === ctx.selfContactId ? 'You are' : `${nameOf(ctx.contacts.get(id))} is`;
-      addSystemLine(ctx, chatId, `${who} no longer in the group.`, events);
+      const line =
+        id === ctx.selfContactId
+          ? systemLine('self_gone')
+          : systemLine('member_gone', { name: nameOf(ctx.contacts.get(id)) });
+      addSystemLine(ctx, chatId, line, events);
     }
   }
 }
@@ -789,29 +795,29 @@ function changeText(
   g: IncomingGroup,
   sender: Contact,
   recipients: MailAddress[],
-): string | null {
+): LocalLine | null {
   const by = nameOf(sender);
   const self = ctx.addr.toLowerCase();
   const named = (addr: string) => {
-    if (addr === self) return 'you';
     const c = ctx.contacts.findByAddr(addr);
     return c ? nameOf(c) : addr;
   };
   if (g.removed !== null) {
-    if (g.removed === sender.addr.toLowerCase()) return `${by} left the group.`;
+    if (g.removed === sender.addr.toLowerCase()) return systemLine('member_left', { by });
     return g.removed === self
-      ? `${by} removed you from the group.`
-      : `${by} removed ${named(g.removed)}.`;
+      ? systemLine('member_removed_you', { by })
+      : systemLine('member_removed', { by, name: named(g.removed) });
   }
   if (g.added !== null) {
-    if (g.added === self && recipients.length > 0) return `${by} added you to the group.`;
-    return `${by} added ${named(g.added)}.`;
+    if (g.added === self && recipients.length > 0) return systemLine('member_added_you', { by });
+    if (g.added === self)
+      return { ...systemLine('member_added_you', { by }), text: `${by} added you.` };
+    return systemLine('member_added', { by, name: named(g.added) });
   }
-  if (g.nameChanged && g.name !== null) return `${by} renamed the group to “${g.name}”.`;
-  if (g.description?.changed) return `${by} changed the group description.`;
-  if (g.avatarChanged) {
-    return g.avatar?.blob ? `${by} changed the group image.` : `${by} removed the group image.`;
-  }
+  if (g.nameChanged && g.name !== null) return systemLine('group_renamed', { by, name: g.name });
+  if (g.description?.changed) return systemLine('description_changed', { by });
+  if (g.avatarChanged)
+    return systemLine(g.avatar?.blob ? 'image_changed' : 'image_removed', { by });
   return null;
 }
 

@@ -1,6 +1,13 @@
 /** Messages of one account: insert, page through a chat, state changes. */
 import type { Database, Statement } from 'better-sqlite3';
-import type { Attachment, Encryption, Message, MessageState } from '../../../shared/types.ts';
+import type {
+  Attachment,
+  Encryption,
+  Message,
+  MessageState,
+  SystemLine,
+} from '../../../shared/types.ts';
+import { SystemLineCode } from '../../../shared/types.ts';
 import { CoreError } from '../errors.ts';
 
 interface MessageRow {
@@ -19,6 +26,7 @@ interface MessageRow {
   error: string | null;
   classic_email: number;
   rfc724_mid: string;
+  system: string | null;
 }
 
 interface AttachmentRow {
@@ -47,6 +55,8 @@ export interface NewMessage {
   rfc724Mid: string;
   inReplyTo?: string | null;
   imapUid?: number | null;
+  /** A system line's code and arguments (the localisable form of `text`). */
+  system?: SystemLine | null;
   attachments?: { filename: string; contentType: string; size: number; blob: string }[];
 }
 
@@ -64,9 +74,9 @@ export class MessageRepo {
     this.db = db;
     this.insertStmt = db.prepare(`INSERT INTO messages
       (chat_id, from_id, outgoing, kind, text, quoted_text, subject, timestamp, received_at, state,
-       encryption, error, classic_email, rfc724_mid, in_reply_to, imap_uid)
+       encryption, error, classic_email, rfc724_mid, in_reply_to, imap_uid, system)
       VALUES (@chatId, @fromId, @outgoing, @kind, @text, @quotedText, @subject, @timestamp, @receivedAt,
-       @state, @encryption, @error, @classicEmail, @rfc724Mid, @inReplyTo, @imapUid)`);
+       @state, @encryption, @error, @classicEmail, @rfc724Mid, @inReplyTo, @imapUid, @system)`);
     this.insertAttachment = db.prepare(
       'INSERT INTO attachments (message_id, filename, content_type, size, blob) VALUES (?, ?, ?, ?, ?)',
     );
@@ -99,6 +109,7 @@ export class MessageRepo {
       rfc724Mid: m.rfc724Mid,
       inReplyTo: m.inReplyTo ?? null,
       imapUid: m.imapUid ?? null,
+      system: m.system ? JSON.stringify(m.system) : null,
     });
     const id = Number(info.lastInsertRowid);
     for (const a of m.attachments ?? []) {
@@ -131,6 +142,32 @@ export class MessageRepo {
     if (rows.length === 0) return [];
     const attachments = this.attachmentsForRange(rows.map((r) => r.id));
     return rows.map((r) => this.toMessage(r, attachments.get(r.id) ?? []));
+  }
+
+  /**
+   * The count of a chat and its newest messages, oldest first, from `offset` (a multiple of
+   * `pageSize`: the page the newest message is on, and the one before it when that page holds
+   * fewer than `pageSize`) to the end, read in one transaction. The rows come from the end of
+   * the chat's index, read backwards, instead of skipping `offset` entries from its start.
+   */
+  newest(chatId: number, pageSize: number): { count: number; offset: number; messages: Message[] } {
+    return this.db.transaction(() => {
+      const count = this.count(chatId);
+      const offset = Math.max(0, Math.floor((count - pageSize) / pageSize) * pageSize);
+      if (count === 0) return { count, offset, messages: [] };
+      const rows = this.db
+        .prepare<[number, number], MessageRow>(
+          `SELECT * FROM messages WHERE chat_id = ? ORDER BY timestamp DESC, id DESC LIMIT ?`,
+        )
+        .all(chatId, count - offset)
+        .reverse();
+      const attachments = this.attachmentsForRange(rows.map((r) => r.id));
+      return {
+        count,
+        offset,
+        messages: rows.map((r) => this.toMessage(r, attachments.get(r.id) ?? [])),
+      };
+    })();
   }
 
   setState(id: number, state: MessageState, error: string | null = null): void {
@@ -230,7 +267,23 @@ export class MessageRepo {
       error: r.error,
       classicEmail: r.classic_email === 1,
       rfc724Mid: r.rfc724_mid,
+      system: systemLineOf(r.system),
     };
+  }
+}
+
+/** The stored code and arguments of a system line; null when absent or unreadable. */
+function systemLineOf(raw: string | null): SystemLine | null {
+  if (!raw) return null;
+  try {
+    const v = JSON.parse(raw) as { code?: unknown; args?: unknown };
+    const code = SystemLineCode.safeParse(v.code);
+    if (!code.success || typeof v.args !== 'object' || v.args === null) return null;
+    const args: Record<string, string> = {};
+    for (const [k, a] of Object.entries(v.args)) if (typeof a === 'string') args[k] = a;
+    return { code: code.data, args };
+  } catch {
+    return null;
   }
 }
 

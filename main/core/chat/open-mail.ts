@@ -24,6 +24,7 @@ import { fingerprintOf, readPrivateKey, readPublicKey } from '../crypto/keys.ts'
 import { decryptAndVerify } from '../crypto/pgp.ts';
 import { deltaChatProfile } from '../crypto/profile.ts';
 import { intendedRecipientsOf } from '../crypto/signature.ts';
+import { installSyncSubtle } from '../crypto/sync-subtle.ts';
 
 /** One mail to open. Keys travel as binary transferable keys (`key.write()`). */
 export interface OpenJob {
@@ -85,6 +86,7 @@ const SIGNATURE_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;
 
 /** Opens one mail; never throws (failures are in the result). */
 export async function openMail(job: OpenJob): Promise<OpenedMail> {
+  await installSyncSubtle();
   const source = asBuffer(job.source);
   const keys = Promise.all(job.decryptionKeys.map(privateKeyOf));
   keys.catch(() => {});
@@ -99,6 +101,7 @@ export async function openMail(job: OpenJob): Promise<OpenedMail> {
   } catch (e) {
     return { outerError: errorData(e) };
   }
+  (globalThis as any).__lt?.('om.parsed'); // LTRACE
   // Mail without a sender becomes a placeholder before anything is decrypted.
   if (!outer.from || !outer.encrypted) return { outer };
   const armored = outer.encrypted.armored;
@@ -109,6 +112,7 @@ export async function openMail(job: OpenJob): Promise<OpenedMail> {
       decrypting && early === armored
         ? await decrypting
         : await decryptArmored(armored, secretKeys);
+    (globalThis as any).__lt?.('om.decrypted'); // LTRACE
     return await openEncrypted(outer, outer.from.addr, decrypted, job.signerKeys);
   } catch {
     // Anything openpgp.js refused on the way; crypto/pgp.ts tells a damaged message from one
@@ -164,6 +168,7 @@ async function openEncrypted(
     return { outer, data, innerError: errorData(e) };
   }
 
+  (globalThis as any).__lt?.('om.innerparsed'); // LTRACE
   // Candidates in order: what the caller passed, then the key this message announces.
   const candidates: PublicKey[] = [];
   const candidateBytes: Uint8Array[] = [];
@@ -185,6 +190,7 @@ async function openEncrypted(
 
   // One verification pass (the packets are read once): openpgp.js checks each signature with
   // the first candidate holding its issuer key ID, as judgeSignatures picks the first expected.
+  (globalThis as any).__lt?.('om.verify0'); // LTRACE
   const results = await decrypted.verify(candidates, date, deltaChatProfile);
   const signatures: SignatureCheck[] = await Promise.all(
     results.map(async (r) => {
@@ -211,6 +217,7 @@ async function openEncrypted(
       };
     }),
   );
+  (globalThis as any).__lt?.('om.verified'); // LTRACE
   return { outer, data, merged, candidates: candidateBytes, announced, signatures };
 }
 

@@ -117,6 +117,7 @@ export class Outbox {
   /** One send attempt; false when the queue must wait (temporary failure). */
   private async attempt(job: Job, submitter: MailSubmitter): Promise<boolean> {
     const { ctx } = this;
+    (globalThis as any).__lt?.('ob.attempt'); // LTRACE
     let raw = job.raw;
     let recipients: string[] = job.recipients ? (JSON.parse(job.recipients) as string[]) : [];
     if (!raw && job.message_id !== null) {
@@ -159,7 +160,9 @@ export class Outbox {
       return true;
     }
     try {
+      (globalThis as any).__lt?.('smtp.start'); // LTRACE
       await submitter.send({ from: ctx.addr, to: recipients, raw });
+      (globalThis as any).__lt?.('smtp.done'); // LTRACE
     } catch (e) {
       const verdict = this.judge(e);
       if (verdict.permanent) {
@@ -190,6 +193,7 @@ export class Outbox {
       ctx.db.prepare('DELETE FROM outbox WHERE id = ?').run(job.id);
       if (job.message_id !== null) ctx.messages.setState(job.message_id, 'sent', null);
     })();
+    (globalThis as any).__lt?.('ob.sent'); // LTRACE
     if (job.message_id !== null) this.announce(job.message_id);
     return true;
   }

@@ -4,7 +4,7 @@
  * Nothing here throws for bad mail: a message that cannot be read becomes a placeholder.
  */
 import { createHash } from 'node:crypto';
-import type { Encryption } from '../../../shared/types.ts';
+import type { Encryption, SystemLine } from '../../../shared/types.ts';
 import type { CoreEvent } from '../../../shared/events.ts';
 import type { MailAddress, ParsedMail } from '../mime/types.ts';
 import type { AccountContext } from '../account/context.ts';
@@ -18,7 +18,8 @@ import {
   observeSenderKey,
   verifiedSenderWarning,
 } from '../securejoin/verification.ts';
-import { addSystemLine } from '../securejoin/system-line.ts';
+import { addSystemLine, systemLine } from '../securejoin/system-line.ts';
+import type { LocalLine } from '../securejoin/system-line.ts';
 import { fileGroupMessage, readIncomingGroup } from './groups.ts';
 import type { IncomingGroup } from './groups.ts';
 import { sentenceOf } from '../errors.ts';
@@ -64,8 +65,10 @@ interface Prepared {
   secureJoin?: SecureJoinOutcome | null;
   /** The group headers (chat/groups.ts), when the message names a group. */
   group?: IncomingGroup | null;
+  /** A group change shown as a system line: what it says, to localise it. */
+  system?: SystemLine | null;
   /** The sender is verified but this message does not prove to be theirs: the chat warns. */
-  senderWarning?: string | null;
+  senderWarning?: LocalLine | null;
 }
 
 const UNKNOWN_SENDER: MailAddress = { addr: 'unknown-sender@invalid', name: 'Unknown sender' };
@@ -77,6 +80,7 @@ export async function receiveBatch(
   watermark: Watermark,
   opts: { poison?: unknown } = {},
 ): Promise<void> {
+  (globalThis as any).__lt?.('rx.start'); // LTRACE
   const overlay: PeerOverlay = new Map();
   const prepared: Prepared[] = [];
   // Parsing and decryption of the whole batch start at once, on worker threads for big batches
@@ -95,6 +99,7 @@ export async function receiveBatch(
           ),
     );
   }
+  (globalThis as any).__lt?.('rx.prepared'); // LTRACE
   const events: CoreEvent[] = [];
   // One summary per chat per batch, not one per message (chat/batch-events.ts).
   deferChatSummaries(events);
@@ -104,6 +109,7 @@ export async function receiveBatch(
     flushChatSummaries(ctx, events);
     ctx.imapState.save('INBOX', watermark);
   })();
+  (globalThis as any).__lt?.('rx.stored'); // LTRACE
   // SecureJoin replies and group announcements may have been queued.
   if (prepared.some((p) => p.secureJoin || p.group)) ctx.kickOutbox();
   for (const e of events) ctx.bus.emit(e);
@@ -116,6 +122,7 @@ async function prepare(
   overlay: PeerOverlay,
 ): Promise<Prepared> {
   const opened = await opening;
+  (globalThis as any).__lt?.('rx.opened'); // LTRACE
   const receivedAt = ctx.now();
   let outer: ParsedMail;
   try {
@@ -345,7 +352,14 @@ function store(ctx: AccountContext, p: Prepared, events: CoreEvent[]): void {
     if (filed.drop) return;
     chatId = filed.chatId;
     isNewChat = filed.isNewChat;
-    if (filed.systemText) shown = { ...p, kind: 'system', text: filed.systemText };
+    if (filed.systemText) {
+      shown = {
+        ...p,
+        kind: 'system',
+        text: filed.systemText.text,
+        system: filed.systemText.system,
+      };
+    }
   } else if (p.groupId) {
     const found = ctx.chats.findGroup(p.groupId);
     if (found !== null) chatId = found;
@@ -379,12 +393,14 @@ function store(ctx: AccountContext, p: Prepared, events: CoreEvent[]): void {
   if (p.encryption === 'encrypted') ctx.chats.markEncrypted(chatId);
   if (p.keyChangedFrom) {
     // Never silent: the chat says the key changed before showing what came with the new key.
+    const line = systemLine('key_changed', { addr: p.from.addr, name: p.from.name || p.from.addr });
     const sys = ctx.messages.insert({
       chatId,
       fromId: contact.id,
       outgoing: false,
       kind: 'system',
-      text: `The encryption key of ${p.from.addr} changed. If you did not expect this, check with ${p.from.name || p.from.addr} in person.`,
+      text: line.text,
+      system: line.system,
       timestamp: p.timestamp,
       receivedAt: p.receivedAt,
       state: 'seen',
@@ -401,7 +417,7 @@ function store(ctx: AccountContext, p: Prepared, events: CoreEvent[]): void {
   if (p.senderWarning) {
     // Never shown as the verified contact's: the chat warns and the message carries why.
     addSystemLine(ctx, chatId, p.senderWarning, events, { fromId: contact.id });
-    shown = { ...shown, error: shown.error ?? p.senderWarning };
+    shown = { ...shown, error: shown.error ?? p.senderWarning.text };
   }
   const muted = ctx.chats.flags(chatId).muted;
   insertAndAnnounce(ctx, shown, chatId, contact.id, false, events, !muted);
@@ -433,6 +449,7 @@ function insertAndAnnounce(
     error: p.error,
     classicEmail: p.classicEmail,
     rfc724Mid: p.mid,
+    system: p.system,
     inReplyTo: p.inReplyTo,
     imapUid: p.uid,
     attachments: p.attachments,

@@ -17,6 +17,7 @@ import { fingerprintOf } from './keys.ts';
 import { saltedPasswordSessionKeyPacket } from './password-session-key.ts';
 import { deltaChatProfile } from './profile.ts';
 import { createDataSignature, judgeSignatures } from './signature.ts';
+import { installSyncSubtle } from './sync-subtle.ts';
 import type { SignatureOutcome } from './signature.ts';
 
 export type { SignatureOutcome } from './signature.ts';
@@ -46,6 +47,7 @@ export async function encryptAndSign(options: {
   compress?: boolean;
   date?: Date;
 }): Promise<string> {
+  await installSyncSubtle();
   const date = options.date ?? new Date();
   const recipients = recipientsWithSelf(options.signingKey, options.encryptionKeys);
   const literal = await literalPacketOf(options.data);
@@ -93,6 +95,7 @@ export async function decryptAndVerify(options: {
   decryptionKeys: readonly PrivateKey[];
   expectedSignerKeys: readonly PublicKey[];
 }): Promise<DecryptedMessage> {
+  await installSyncSubtle();
   const message = await readEncryptedMessage(options.armored);
   let result: DecryptMessageResult & { data: Uint8Array };
   try {

@@ -3,7 +3,7 @@
  * encrypted, or a cleartext mail), the RFC 3156 container around an armored message, and read
  * receipts. Everything follows what Delta Chat 2.57 sends (see test/fixtures/deltachat-2.57).
  */
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import MimeNode from 'nodemailer/lib/mime-node';
 import type { MimeNodeAddress } from 'nodemailer/lib/mime-node';
@@ -97,6 +97,73 @@ export async function composeEncryptedOuter(params: {
   date: Date;
   armored: string;
 }): Promise<Buffer> {
+  return writeEncryptedOuter(params) ?? buildEncryptedOuter(params);
+}
+
+// What the written container takes as it is: plain ASCII that no header encoder would change.
+const PLAIN_ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9.-]{1,190}$/;
+const PLAIN_ARMOR = /^-----BEGIN PGP MESSAGE-----\r?\n[A-Za-z0-9+/=:\r\n -]*-----END PGP MESSAGE-----\r?\n?$/;
+
+/**
+ * The container written directly, byte for byte what buildEncryptedOuter (nodemailer) writes
+ * for the same boundary: the common case (a plain address and Message-ID, an armored block)
+ * without a MIME builder. Null for anything else, which nodemailer then builds.
+ */
+export function writeEncryptedOuter(
+  params: { from: string; messageId: string; date: Date; armored: string },
+  baseBoundary: string = randomBytes(8).toString('hex'),
+): Buffer | null {
+  const id = bareId(params.messageId);
+  if (
+    !PLAIN_ADDRESS.test(params.from) ||
+    !PLAIN_ADDRESS.test(id) ||
+    !PLAIN_ARMOR.test(params.armored) ||
+    Number.isNaN(params.date.getTime()) ||
+    !/^[0-9a-f]{16}$/.test(baseBoundary)
+  ) {
+    return null;
+  }
+  const boundary = `--_NmP-${baseBoundary}-Part_1`;
+  const armored = params.armored.replace(/\r?\n/g, '\r\n');
+  return Buffer.from(
+    `From: ${params.from}\r\n` +
+      // HIDDEN_RECIPIENTS as nodemailer's address encoder writes it.
+      'To: "hidden-recipients":;\r\n' +
+      `Subject: ${HIDDEN_SUBJECT}\r\n` +
+      `Date: ${params.date.toUTCString().replace(/GMT/, '+0000')}\r\n` +
+      `Message-ID: <${id}>\r\n` +
+      'MIME-Version: 1.0\r\n' +
+      'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted";\r\n' +
+      ` boundary="${boundary}"\r\n` +
+      '\r\n' +
+      `--${boundary}\r\n` +
+      'Content-Type: application/pgp-encrypted\r\n' +
+      'Content-Transfer-Encoding: 7bit\r\n' +
+      '\r\n' +
+      'Version: 1\r\n' +
+      '\r\n' +
+      `--${boundary}\r\n` +
+      'Content-Type: application/octet-stream; name=encrypted.asc\r\n' +
+      'Content-Disposition: inline; filename=encrypted.asc\r\n' +
+      'Content-Transfer-Encoding: 7bit\r\n' +
+      '\r\n' +
+      (armored.endsWith('\r\n') ? armored : `${armored}\r\n`) +
+      '\r\n' +
+      `--${boundary}--\r\n`,
+    'latin1',
+  );
+}
+
+/** The container built by nodemailer's MIME builder (see writeEncryptedOuter). */
+export async function buildEncryptedOuter(
+  params: {
+    from: string;
+    messageId: string;
+    date: Date;
+    armored: string;
+  },
+  baseBoundary?: string,
+): Promise<Buffer> {
   if (!/^\S+@\S+$/.test(params.from) || /[<>"]/.test(params.from)) {
     throw new CoreError(
       'invalid_input',
@@ -111,6 +178,7 @@ export async function composeEncryptedOuter(params: {
   }
   const root = new MimeNode('multipart/encrypted; protocol="application/pgp-encrypted"', {
     ...composerDefaults(),
+    ...(baseBoundary ? { baseBoundary } : {}),
   });
   for (const [key, value] of outerHeaders(params.from, params.messageId, params.date)) {
     root.setHeader(key, value);

@@ -1,6 +1,7 @@
 /**
  * The inviter's secrets: one row per invite shown, each with its own AUTH. An invite verifies for
- * seven days (PROTOCOL §5); after that it still lets someone join, unverified, until revoked.
+ * seven days (PROTOCOL §5); after that it still lets someone join, unverified, until revoked or
+ * pruned 30 days later (securejoin/housekeeping.ts).
  */
 import type { Database } from 'better-sqlite3';
 import { newToken } from './invite.ts';
@@ -96,6 +97,16 @@ export class InviteTokens {
   /** Every invite, newest first: the secrets a password-encrypted step may use. */
   all(): InviteToken[] {
     return this.db.prepare<[], Row>('SELECT * FROM invites ORDER BY id DESC').all().map(toToken);
+  }
+
+  /**
+   * Forget invites withdrawn before `revokedBefore` and invites whose verification expired before
+   * `expiredBefore` (securejoin/housekeeping.ts says why these times). Returns how many.
+   */
+  prune(p: { revokedBefore: number; expiredBefore: number }): number {
+    return this.db
+      .prepare('DELETE FROM invites WHERE revoked_at < ? OR expires_at < ?')
+      .run(p.revokedBefore, p.expiredBefore).changes;
   }
 
   /** Withdraw an invite: its secrets stop working. Returns false when it did not exist. */

@@ -11,18 +11,19 @@ import { composeKeyEncryptedStep, composePasswordStep } from './handshake-mail.t
 import type { HandshakeMail } from './handshake-mail.ts';
 import { InviteTokens, inviteVerifies } from './invite-tokens.ts';
 import type { InviteToken } from './invite-tokens.ts';
-import { addSystemLine } from './system-line.ts';
+import { addSystemLine, systemLine } from './system-line.ts';
+import type { LocalLine } from './system-line.ts';
 import { announcedKey, markVerified, parsedKey, pinPeerKey } from './verification.ts';
 import { gossipsOwnKey, HIDE, peerName, progress, signedBy } from './step-checks.ts';
 import type { IncomingStep, SecureJoinOutcome } from './step-checks.ts';
 
 /** Hide the message and tell the user why the request was not answered. */
-function refuse(sentence: string): SecureJoinOutcome {
+function refuse(line: LocalLine): SecureJoinOutcome {
   return {
     hide: true,
     apply(ctx, events) {
       events.push(
-        progress(ctx, { role: 'inviter', step: 'failed', contactId: null, chatId: null, sentence }),
+        progress(ctx, { role: 'inviter', step: 'failed', contactId: null, chatId: null, line }),
       );
     },
   };
@@ -40,7 +41,7 @@ function answer(mail: HandshakeMail, m: IncomingStep): SecureJoinOutcome {
           step: 'request-received',
           contactId: contact?.id ?? null,
           chatId: null,
-          sentence: `${peerName(m.from.addr, m.from.name)} is using your invite.`,
+          line: systemLine('invite_used', { who: peerName(m.from.addr, m.from.name) }),
         }),
       );
     },
@@ -57,12 +58,10 @@ export async function onRequest(ctx: AccountContext, m: IncomingStep): Promise<S
   const invite = new InviteTokens(ctx.db).byInvitenumber(invitenumber);
   const who = peerName(m.from.addr, m.from.name);
   if (withdrawn(invite)) {
-    return invite
-      ? refuse(`${who} tried to use an invite you withdrew; it was not answered.`)
-      : HIDE;
+    return invite ? refuse(systemLine('invite_withdrawn_unanswered', { who })) : HIDE;
   }
   const key = await announcedKey(m.parsed.autocrypt, m.from.addr);
-  if (!key) return refuse(`${who} sent an invite request without a key; it was not answered.`);
+  if (!key) return refuse(systemLine('invite_request_without_key', { who }));
   const prefix = m.header.startsWith('vg-') ? 'vg' : 'vc';
   const mail = await composeKeyEncryptedStep(ctx, {
     step: prefix === 'vg' ? 'vg-auth-required' : 'vc-auth-required',
@@ -81,7 +80,7 @@ export async function onRequestPubkey(
   const auth = m.parsed.chat.headers['secure-join-auth'];
   if (auth !== m.secret.invite.auth) return HIDE;
   if (withdrawn(m.secret.invite)) {
-    return refuse(`${m.from.addr} tried to use an invite you withdrew; it was not answered.`);
+    return refuse(systemLine('invite_withdrawn_unanswered', { who: m.from.addr }));
   }
   const mail = await composePasswordStep(ctx, {
     step: 'vc-pubkey',
@@ -110,7 +109,7 @@ export async function onRequestWithAuth(
   const invite = new InviteTokens(ctx.db).byAuth(auth);
   if (!invite) return HIDE;
   if (invite.revokedAt !== null) {
-    return refuse(`${who} tried to use an invite you withdrew; they were not let in.`);
+    return refuse(systemLine('invite_withdrawn_not_let_in', { who }));
   }
   let key = await announcedKey(m.parsed.autocrypt, m.from.addr);
   if (!key) {
@@ -120,12 +119,10 @@ export async function onRequestWithAuth(
     }
   }
   if (!key || key.fingerprint !== claimed || !(await signedBy(ctx, m, key.key))) {
-    return refuse(
-      `${who} used your invite, but their message was not signed by the key they named. They were not verified; someone may be interfering.`,
-    );
+    return refuse(systemLine('invite_bad_signature', { who }));
   }
   if (!(await gossipsOwnKey(ctx, m.parsed))) {
-    return refuse(`${who} used your invite, but the request was not meant for your key.`);
+    return refuse(systemLine('invite_not_for_your_key', { who }));
   }
   const verifies = inviteVerifies(invite, ctx.now());
   pinPeerKey(ctx, overlay, m.from.addr, key, m.timestamp);
@@ -148,9 +145,7 @@ export async function onRequestWithAuth(
           ctx.chats.createSingle(contact.id, { isRequest: false, now: ctx.now() });
         ctx.chats.accept(chatId);
         ctx.chats.markEncrypted(chatId);
-        const line = verifies
-          ? `${who} used your invite and is verified.`
-          : expiredLine(who, invite);
+        const line = verifies ? systemLine('invite_verified', { who }) : expiredLine(who, invite);
         addSystemLine(ctx, chatId, line, events);
         enqueueRawMail(ctx, confirm.raw, confirm.recipients, confirm.label);
         events.push(
@@ -161,7 +156,7 @@ export async function onRequestWithAuth(
             step: 'done',
             contactId: contact.id,
             chatId,
-            sentence: line,
+            line,
           }),
         );
       },
@@ -181,7 +176,7 @@ export async function onRequestWithAuth(
             step: 'failed',
             contactId: contact.id,
             chatId,
-            sentence: `${who} used your group invite, but you are no longer in that group.`,
+            line: systemLine('invite_group_left', { who }),
           }),
         );
         return;
@@ -189,19 +184,17 @@ export async function onRequestWithAuth(
       if (verifies) markVerified(ctx, contact.id, verifiedKey, ctx.now());
       addMember(ctx, chatId, contact.id, events, { secureJoin: true });
       if (!verifies) addSystemLine(ctx, chatId, expiredLine(who, invite), events);
-      const sentence = verifies
-        ? `${who} joined the group with your invite and is verified.`
-        : expiredLine(who, invite);
+      const line = verifies ? systemLine('invite_joined_group', { who }) : expiredLine(who, invite);
       events.push(
         { type: 'contactChanged', accountId: ctx.id, contactId: contact.id },
         { type: 'chatChanged', accountId: ctx.id, chat: ctx.chats.summary(chatId) },
-        progress(ctx, { role: 'inviter', step: 'done', contactId: contact.id, chatId, sentence }),
+        progress(ctx, { role: 'inviter', step: 'done', contactId: contact.id, chatId, line }),
       );
     },
   };
 }
 
-function expiredLine(who: string, invite: InviteToken): string {
-  const day = new Date(invite.expiresAt).toISOString().slice(0, 10);
-  return `${who} used an invite that expired on ${day}, so they are not verified. Show them a new invite to verify them.`;
+function expiredLine(who: string, invite: InviteToken): LocalLine {
+  const date = new Date(invite.expiresAt).toISOString().slice(0, 10);
+  return systemLine('invite_expired', { who, date });
 }

@@ -21,7 +21,8 @@ import type { InviteCode } from './invite.ts';
 import { Joins } from './joins.ts';
 import type { Join } from './joins.ts';
 import { secureJoinPassword } from './shared-secrets.ts';
-import { addSystemLine } from './system-line.ts';
+import { addSystemLine, systemLine } from './system-line.ts';
+import type { LocalLine } from './system-line.ts';
 import {
   announcedKey,
   formatFingerprint,
@@ -76,7 +77,7 @@ export async function startJoin(
         step: 'done',
         contactId: ctx.contacts.findByAddr(invite.addr)?.id ?? null,
         chatId: existingGroup,
-        sentence: `You are already in “${invite.group?.name ?? ''}”.`,
+        line: systemLine('join_already_member', { group: invite.group?.name ?? '' }),
       }),
     );
     return { chatId: existingGroup, joinId: null, events };
@@ -152,8 +153,8 @@ export async function startJoin(
     });
     enqueueRawMail(ctx, mail.raw, mail.recipients, mail.label);
     const line = invite.group
-      ? `Asking ${who} to let you into “${invite.group.name}”…`
-      : `Waiting for ${who} to answer your verification request…`;
+      ? systemLine('join_asking_group', { who, group: invite.group.name })
+      : systemLine('join_waiting', { who });
     addSystemLine(ctx, chatId, line, events);
     events.push(
       { type: 'chatChanged', accountId: ctx.id, chat: ctx.chats.summary(chatId) },
@@ -162,7 +163,7 @@ export async function startJoin(
         step: step === 'auth-sent' ? 'auth-sent' : 'started',
         contactId: contact.id,
         chatId,
-        sentence: line,
+        line,
       }),
     );
     return { chatId, joinId: join.id };
@@ -172,16 +173,16 @@ export async function startJoin(
 }
 
 /** Fail a join: the chat says why, and the run stops. */
-function failJoin(ctx: AccountContext, join: Join, sentence: string, events: CoreEvent[]): void {
-  new Joins(ctx.db).setStep(join.id, 'failed', ctx.now(), sentence);
-  if (join.chatId !== null) addSystemLine(ctx, join.chatId, sentence, events);
+function failJoin(ctx: AccountContext, join: Join, line: LocalLine, events: CoreEvent[]): void {
+  new Joins(ctx.db).setStep(join.id, 'failed', ctx.now(), line.text);
+  if (join.chatId !== null) addSystemLine(ctx, join.chatId, line, events);
   events.push(
     progress(ctx, {
       role: 'joiner',
       step: 'failed',
       contactId: join.contactId,
       chatId: join.chatId,
-      sentence,
+      line,
     }),
   );
 }
@@ -206,9 +207,11 @@ export async function onAuthRequiredOrPubkey(
   const join = joins[0]!;
   const who = peerName(join.invite.addr, join.invite.name);
   if (!key || key.fingerprint !== join.invite.fingerprint || !(await signedBy(ctx, m, key.key))) {
-    const got = key ? ` (${formatFingerprint(key.fingerprint)})` : '';
-    const sentence = `Verification of ${who} failed: the key that came back${got} does not match the invite (${formatFingerprint(join.invite.fingerprint)}). Someone may be intercepting your mail, so nothing was verified.`;
-    return { hide: true, apply: (ctx, events) => failJoin(ctx, join, sentence, events) };
+    const expected = formatFingerprint(join.invite.fingerprint);
+    const line = key
+      ? systemLine('join_key_mismatch', { who, got: formatFingerprint(key.fingerprint), expected })
+      : systemLine('join_key_missing', { who, expected });
+    return { hide: true, apply: (ctx, events) => failJoin(ctx, join, line, events) };
   }
   pinPeerKey(ctx, overlay, m.from.addr, key, m.timestamp);
   const mail = await requestWithAuth(ctx, join.invite, key.key);
@@ -220,11 +223,11 @@ export async function onAuthRequiredOrPubkey(
       new Joins(ctx.db).setStep(join.id, 'auth-sent', now);
       enqueueRawMail(ctx, mail.raw, mail.recipients, mail.label);
       if (join.chatId !== null && !join.invite.group) ctx.chats.markEncrypted(join.chatId);
-      const sentence = join.invite.group
-        ? `${who} answered; waiting to be added to the group…`
-        : `${who}'s key matches the invite; finishing the verification…`;
+      const line = join.invite.group
+        ? systemLine('join_group_answered', { who })
+        : systemLine('join_key_matches', { who });
       if (join.invite.group && join.chatId !== null) {
-        addSystemLine(ctx, join.chatId, sentence, events);
+        addSystemLine(ctx, join.chatId, line, events);
       }
       events.push(
         { type: 'contactChanged', accountId: ctx.id, contactId: join.contactId },
@@ -233,7 +236,7 @@ export async function onAuthRequiredOrPubkey(
           step: 'auth-sent',
           contactId: join.contactId,
           chatId: join.chatId,
-          sentence,
+          line,
         }),
       );
     },
@@ -263,8 +266,8 @@ export async function onContactConfirm(
         ctx.chats.createSingle(join.contactId, { isRequest: false, now: ctx.now() });
       ctx.chats.accept(chatId);
       ctx.chats.markEncrypted(chatId);
-      const sentence = `${who} is verified: their key matches the invite.`;
-      addSystemLine(ctx, chatId, sentence, events);
+      const line = systemLine('join_verified', { who });
+      addSystemLine(ctx, chatId, line, events);
       events.push(
         { type: 'chatChanged', accountId: ctx.id, chat: ctx.chats.summary(chatId) },
         progress(ctx, {
@@ -272,7 +275,7 @@ export async function onContactConfirm(
           step: 'done',
           contactId: join.contactId,
           chatId,
-          sentence,
+          line,
         }),
       );
     },
@@ -303,30 +306,41 @@ export async function onMemberAdded(
           step: 'done',
           contactId: join.contactId,
           chatId,
-          sentence: `${who} added you to “${join.invite.group?.name ?? ''}”.`,
+          line: systemLine('join_added_to_group', {
+            who,
+            group: join.invite.group?.name ?? '',
+          }),
         }),
       );
     },
   };
 }
 
-/** Called when a join has waited too long: say so in the chat (the run goes on). */
+/**
+ * Called when a join has waited too long: say so in the chat, once per join, also when the time
+ * ran out while the app was closed (securejoin/housekeeping.ts). The run goes on.
+ */
 export function noteJoinTimeout(ctx: AccountContext, joinId: number): CoreEvent[] {
-  const join = new Joins(ctx.db).get(joinId);
-  if (!join || join.step === 'done' || join.step === 'failed') return [];
   const events: CoreEvent[] = [];
-  const who = peerName(join.invite.addr, join.invite.name);
-  const sentence = `${who} has not answered yet. Their device may be offline; the verification goes on when they answer.`;
-  ctx.db.transaction(() => {
-    if (join.chatId !== null) addSystemLine(ctx, join.chatId, sentence, events);
+  const noted = ctx.db.transaction(() => {
+    const joins = new Joins(ctx.db);
+    const join = joins.get(joinId);
+    if (!join || join.step === 'done' || join.step === 'failed' || join.timeoutNotedAt !== null) {
+      return null;
+    }
+    joins.setTimeoutNoted(join.id, ctx.now());
+    const line = systemLine('join_timeout', { who: peerName(join.invite.addr, join.invite.name) });
+    if (join.chatId !== null) addSystemLine(ctx, join.chatId, line, events);
+    return { join, line };
   })();
+  if (!noted) return [];
   events.push(
     progress(ctx, {
       role: 'joiner',
       step: 'timeout',
-      contactId: join.contactId,
-      chatId: join.chatId,
-      sentence,
+      contactId: noted.join.contactId,
+      chatId: noted.join.chatId,
+      line: noted.line,
     }),
   );
   return events;

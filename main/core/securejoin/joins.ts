@@ -17,6 +17,8 @@ export interface Join {
   startedAt: number;
   updatedAt: number;
   error: string | null;
+  /** When the chat said that the inviter has not answered yet; null until then. */
+  timeoutNotedAt: number | null;
 }
 
 interface Row {
@@ -28,6 +30,7 @@ interface Row {
   started_at: number;
   updated_at: number;
   error: string | null;
+  timeout_noted_at: number | null;
 }
 
 function toJoin(r: Row): Join {
@@ -41,6 +44,7 @@ function toJoin(r: Row): Join {
     startedAt: r.started_at,
     updatedAt: r.updated_at,
     error: r.error,
+    timeoutNotedAt: r.timeout_noted_at,
   };
 }
 
@@ -115,6 +119,35 @@ export class Joins {
       )
       .all(grpid)
       .map(toJoin);
+  }
+
+  /** Unfinished joins whose timeout was not told yet (to watch again after a restart). */
+  awaitingTimeout(): Join[] {
+    return this.db
+      .prepare<[], Row>(
+        `SELECT * FROM securejoin_joins WHERE step IN ('request-sent', 'auth-sent')
+           AND timeout_noted_at IS NULL ORDER BY id`,
+      )
+      .all()
+      .map(toJoin);
+  }
+
+  setTimeoutNoted(id: number, now: number): void {
+    this.db.prepare('UPDATE securejoin_joins SET timeout_noted_at = ? WHERE id = ?').run(now, id);
+  }
+
+  /**
+   * Forget finished joins (done or failed) last changed before `finishedBefore`, and unfinished
+   * ones started before `startedBefore` (abandoned: the inviter never answered). Returns how many.
+   */
+  prune(p: { finishedBefore: number; startedBefore: number }): number {
+    return this.db
+      .prepare(
+        `DELETE FROM securejoin_joins
+         WHERE (step IN ('done', 'failed') AND updated_at < ?)
+            OR (step IN ('request-sent', 'auth-sent') AND started_at < ?)`,
+      )
+      .run(p.finishedBefore, p.startedBefore).changes;
   }
 
   setStep(id: number, step: JoinStep, now: number, error: string | null = null): void {

@@ -11,6 +11,7 @@ import { decryptAndVerify, decryptWithPassword } from '../crypto/pgp.ts';
 import { parseGossipHeader } from '../crypto/autocrypt.ts';
 import { fingerprintOf, publicKeyFromKeydata } from '../crypto/keys.ts';
 import type { SecureJoinSecret } from './shared-secrets.ts';
+import type { LocalLine } from './system-line.ts';
 
 export type StepName =
   | 'request'
@@ -111,7 +112,7 @@ export function progress(
     step: SecureJoinStep;
     contactId: number | null;
     chatId: number | null;
-    sentence: string;
+    line: LocalLine;
   },
 ): CoreEvent {
   const value: Record<SecureJoinStep, number> = {
@@ -122,5 +123,13 @@ export function progress(
     failed: 0,
     timeout: 0,
   };
-  return { type: 'secureJoinProgress', accountId: ctx.id, progress: value[p.step], ...p };
+  const { line, ...rest } = p;
+  return {
+    type: 'secureJoinProgress',
+    accountId: ctx.id,
+    progress: value[p.step],
+    ...rest,
+    sentence: line.text,
+    system: line.system,
+  };
 }

@@ -9,6 +9,8 @@ import type { PeerOverlay, PeerRow } from '../store/peers.ts';
 import { parseAutocryptHeader } from '../crypto/autocrypt.ts';
 import { fingerprintOf, publicKeyFromKeydata, readPublicKey } from '../crypto/keys.ts';
 import { observeAutocrypt } from '../chat/peer-updates.ts';
+import { systemLine } from './system-line.ts';
+import type { LocalLine } from './system-line.ts';
 
 export interface VerifiedKey {
   armored: string;
@@ -150,14 +152,14 @@ export function verifiedSenderWarning(
     name?: string;
     encryption: 'encrypted' | 'encrypted-unverified-sender' | 'none';
   },
-): string | null {
+): LocalLine | null {
   if (!obs.pinned || m.encryption === 'encrypted') return null;
   const who = m.name ? `${m.name} (${m.addr})` : m.addr;
-  if (m.encryption === 'none') {
-    return `This message claims to come from ${who}, who is verified, but it was not end-to-end encrypted. It may not be from them.`;
-  }
-  const key = obs.foreignKey ? ` with another key (${formatFingerprint(obs.foreignKey)})` : '';
-  return `This message claims to come from ${who}, who is verified, but it was not signed with their verified key${key}. It is not shown as theirs; check with them in person.`;
+  if (m.encryption === 'none') return systemLine('unverified_sender_clear', { who });
+  return systemLine(
+    'unverified_sender_key',
+    obs.foreignKey ? { who, key: formatFingerprint(obs.foreignKey) } : { who },
+  );
 }
 
 /** Store a key as the peer's current Autocrypt key (a SecureJoin step proved it). */

@@ -88,7 +88,7 @@ export interface ImapClient {
   noop(): Promise<unknown>;
   logout(): Promise<unknown>;
   close(): void;
-  on(event: 'exists' | 'flags' | 'close', listener: () => void): unknown;
+  on(event: 'exists' | 'flags' | 'close' | 'expunge', listener: () => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
 }
 
@@ -143,6 +143,9 @@ const STOP_GRACE_MS = 3_000;
 const PROBE_TIMEOUT_MS = 10_000;
 // RFC 2177: clients should re-issue IDLE at least every 29 minutes.
 const MAX_IDLE_MS = 20 * 60_000;
+// When IDLE announces at most this many new messages, they are fetched whole at once, without
+// first asking for their UIDs and sizes (one round trip less for a live chat message).
+const SMALL_ARRIVAL = 3;
 
 const fullQuery: FetchQueryObject = {
   uid: true,
@@ -184,6 +187,9 @@ export class ImapSync {
   #lastUid = 0;
   #flagsSyncedTo: bigint | null = null;
   #selectModseq: bigint | null = null;
+  // The EXISTS count of this session up to which every message is at or below #lastUid; null
+  // when unknown (a new session, an expunge, a pass that did not deliver everything).
+  #knownExists: number | null = null;
 
   // Failure bookkeeping survives reconnects (not restarts): UID → failed attempts alone.
   readonly #attempts = new Map<number, number>();
@@ -349,13 +355,19 @@ export class ImapSync {
       if (current()) this.#lastError = error;
     });
     client.on('close', () => current() && this.#wake());
+    client.on('exists', () => { (globalThis as any).__lt?.('imap.exists'); }); // LTRACE
     client.on('exists', () => current() && this.#wake());
+    // Sequence numbers moved: a count no longer tells how many messages are new.
+    client.on('expunge', () => {
+      if (current()) this.#knownExists = null;
+    });
     client.on('flags', () => {
       if (!current()) return;
       this.#flagsDirty = true;
       this.#wake();
     });
 
+    this.#knownExists = null;
     this.#report({ status: 'connecting' });
     await client.connect();
     const state = await this.#loadState();
@@ -510,6 +522,25 @@ export class ImapSync {
     if (client.mailbox && client.mailbox.uidValidity !== this.#uidValidity) {
       throw new CoreError('network', 'The mail folder was replaced on the server.');
     }
+    // Every message counted now is above the watermark or delivered: the plan sees them all.
+    const exists = client.mailbox ? client.mailbox.exists : null;
+    const arrived =
+      exists !== null && this.#knownExists !== null ? exists - this.#knownExists : null;
+    this.#knownExists = null;
+    if (
+      arrived !== null &&
+      arrived > 0 &&
+      arrived <= SMALL_ARRIVAL &&
+      this.#lastUid >= this.#isolateThrough
+    ) {
+      // A few new messages (a live chat): fetch everything above the watermark whole at once.
+      if (await this.#deliver(client, null)) {
+        this.#knownExists = exists;
+        return;
+      }
+      await this.#retryLater(null);
+      return;
+    }
     const planned = await this.#plan(client);
     const batches = planBatches(planned, {
       maxMessages: this.#batchSize,
@@ -519,28 +550,42 @@ export class ImapSync {
     for (const uids of batches) {
       if (this.#stopping) return;
       if (!(await this.#deliver(client, uids))) {
-        const delay = this.#retryBackoff.next();
-        this.#log.info('retrying a batch', { delay, firstUid: uids[0] });
-        await this.#retryBackoff.sleep(delay);
-        // Plan again from the watermark: the next pass takes the failed messages one by one.
-        this.#wake();
+        await this.#retryLater(uids[0] ?? null);
         return;
       }
     }
+    this.#knownExists = exists;
   }
 
-  /** Fetches one batch and hands it over; false when processing failed and it must be retried. */
-  async #deliver(client: ImapClient, uids: number[]): Promise<boolean> {
-    const wanted = new Set(uids);
-    const highest = Math.max(...uids);
+  async #retryLater(firstUid: number | null): Promise<void> {
+    const delay = this.#retryBackoff.next();
+    this.#log.info('retrying a batch', { delay, firstUid });
+    await this.#retryBackoff.sleep(delay);
+    // Plan again from the watermark: the next pass takes the failed messages one by one.
+    this.#wake();
+  }
+
+  /**
+   * Fetches one batch and hands it over; false when processing failed and it must be retried.
+   * `uids` null: every message above the watermark (a small arrival, not planned).
+   */
+  async #deliver(client: ImapClient, uids: number[] | null): Promise<boolean> {
+    const above = this.#lastUid;
+    const wanted = uids ? new Set(uids) : null;
+    const seen = new Set<number>();
     const batch: FetchedMessage[] = [];
-    for await (const row of client.fetch(formatUidSet(uids), fullQuery, { uid: true })) {
-      // Unsolicited FETCH responses (flag changes) can arrive in the middle; skip them.
-      if (!wanted.has(row.uid) || !row.source) continue;
-      wanted.delete(row.uid);
+    const range = uids ? formatUidSet(uids) : `${above + 1}:*`;
+    for await (const row of client.fetch(range, fullQuery, { uid: true })) {
+      // Unsolicited FETCH responses (flag changes) can arrive in the middle; skip them. "n:*"
+      // always matches the newest message, even at or below the watermark.
+      if (!row.source || seen.has(row.uid)) continue;
+      if (wanted ? !wanted.has(row.uid) : row.uid <= above) continue;
+      seen.add(row.uid);
       batch.push(toFetchedMessage(row));
     }
+    (globalThis as any).__lt?.('imap.fetched'); // LTRACE
     batch.sort((a, b) => a.uid - b.uid);
+    const highest = uids ? Math.max(...uids) : (batch.at(-1)?.uid ?? above);
     // UIDs that did not come back were expunged meanwhile; UIDs are never reused, so skip them.
     const watermark = this.#watermark(highest);
     if (batch.length === 0) {

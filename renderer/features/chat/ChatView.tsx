@@ -13,7 +13,7 @@ import { Composer, toPendingFiles } from './Composer.tsx';
 import type { PendingFile } from './Composer.tsx';
 import { ContactRequestBar } from './ContactRequestBar.tsx';
 import { MessageList } from './MessageList.tsx';
-import { MessageWindow } from './message-window.ts';
+import { MessageWindow, prepareOpen } from './message-window.ts';
 import { useGroup } from '../groups/use-group.ts';
 import { JoinProgressBar } from '../securejoin/JoinProgressBar.tsx';
 
@@ -22,8 +22,10 @@ export function ChatView({ account, chat }: { account: Account; chat: ChatSummar
   const app = useApp();
   const accountId = account.id;
   const chatId = chat.id;
-  // Created in the effect (not during render) so that each mount owns a live window.
+  // Created in the effect (not during render) so that each mount owns a live window; its first
+  // call goes out now, while the rest of the view renders (the window takes it over).
   const [messages, setMessages] = useState<MessageWindow | null>(null);
+  if (messages === null) prepareOpen(app.runtime, accountId, chatId);
   const [files, setFilesState] = useState<readonly PendingFile[]>([]);
   const setFiles = useCallback(
     (change: (files: readonly PendingFile[]) => readonly PendingFile[]) => setFilesState(change),

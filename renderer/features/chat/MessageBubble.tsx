@@ -15,6 +15,7 @@ import { useContact } from '../contacts/contact-cache.ts';
 import { Attachments } from './Attachments.tsx';
 import { EncryptionMark } from './EncryptionMark.tsx';
 import { MessageStateIcon } from './MessageStateIcon.tsx';
+import { systemLineText } from './system-line.ts';
 
 function Meta({ message }: { message: Message }) {
   return (
@@ -101,11 +102,16 @@ export const MessageBubble = memo(function MessageBubble({
   message: Message;
   showSender: boolean;
 }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   if (message.kind === 'system') {
+    // The core's line in the UI's language; its English text for codes this UI does not know.
     return (
-      <div className="system-message" data-message-id={message.id}>
-        <Linkified text={message.text} />
+      <div
+        className="system-message"
+        data-message-id={message.id}
+        data-system-code={message.system?.code}
+      >
+        <Linkified text={systemLineText(t, message.system, message.text, i18n.language)} />
       </div>
     );
   }

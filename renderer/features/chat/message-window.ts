@@ -1,17 +1,77 @@
 /**
- * The messages of one open chat, as a sparse window over the whole history: the count comes
- * from the core, pages of PAGE_SIZE are fetched (getMessages offset/limit) when the list shows
- * them, and pages far from the view are dropped. A chat of 100,000 messages costs a few pages
- * of memory, never the whole chat.
+ * The messages of one open chat, as a sparse window over the whole history: the count and the
+ * newest page come from the core in one call (getNewestMessages), older pages of PAGE_SIZE are
+ * fetched (getMessages offset/limit) when the list comes near them, and pages far from the view
+ * are dropped. A chat of 100,000 messages costs a few pages of memory, never the whole chat.
  */
+import type { Output } from '../../../shared/api.ts';
 import type { Message } from '../../../shared/types.ts';
-import type { Runtime } from '../../runtime/runtime.ts';
+import type { Runtime, Unsubscribe } from '../../runtime/runtime.ts';
 
 export const PAGE_SIZE = 100;
 /** Pages kept in memory at most (the visible ones included). */
 const MAX_PAGES = 8;
 
 let nextWindowId = 1;
+
+/** How long an opening started ahead (`prepareOpen`) waits for its window. */
+const PREPARED_MS = 5_000;
+
+/**
+ * The first call of a window, started before the window exists (while the chat view renders),
+ * with the message events of that chat that arrive meanwhile: nothing between the core's answer
+ * and the window's own subscription is missed.
+ */
+interface PreparedOpening {
+  runtime: Runtime;
+  result: Promise<Output<'getNewestMessages'>>;
+  added: Message[];
+  changed: Message[];
+  stop: Unsubscribe;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+const prepared = new Map<string, PreparedOpening>();
+const preparedKey = (accountId: number, chatId: number) => `${accountId}:${chatId}`;
+
+function newestCall(runtime: Runtime, accountId: number, chatId: number) {
+  return runtime.call('getNewestMessages', { accountId, chatId, pageSize: PAGE_SIZE });
+}
+
+/**
+ * Sends the first call of a chat's window now, so that it overlaps the rendering of the chat
+ * view; the window created next for the same chat takes it (`MessageWindow.open`). Idempotent;
+ * an opening nobody takes is dropped after a few seconds.
+ */
+export function prepareOpen(runtime: Runtime, accountId: number, chatId: number): void {
+  const key = preparedKey(accountId, chatId);
+  if (prepared.has(key)) return;
+  const added: Message[] = [];
+  const changed: Message[] = [];
+  const stop = runtime.onEvent((event) => {
+    if (event.type !== 'messageAdded' && event.type !== 'messageChanged') return;
+    if (event.accountId !== accountId || event.message.chatId !== chatId) return;
+    (event.type === 'messageAdded' ? added : changed).push(event.message);
+  });
+  const result = newestCall(runtime, accountId, chatId);
+  // Whoever takes it handles a failure; one nobody takes fails silently.
+  result.catch(() => undefined);
+  const timer = setTimeout(() => {
+    stop();
+    prepared.delete(key);
+  }, PREPARED_MS);
+  prepared.set(key, { runtime, result, added, changed, stop, timer });
+}
+
+function takePrepared(runtime: Runtime, accountId: number, chatId: number) {
+  const key = preparedKey(accountId, chatId);
+  const opening = prepared.get(key);
+  if (!opening) return null;
+  prepared.delete(key);
+  opening.stop();
+  clearTimeout(opening.timer);
+  return opening.runtime === runtime ? opening : null;
+}
 
 export class MessageWindow {
   /** Distinguishes two windows over the same chat (React keys). */
@@ -29,6 +89,8 @@ export class MessageWindow {
   private readonly listeners = new Set<() => void>();
   /** Messages announced before the first count arrived; applied after it. */
   private early: Message[] = [];
+  /** Messages changed before the first page arrived; applied after it. */
+  private earlyChanges: Message[] = [];
   private disposed = false;
 
   private readonly runtime: Runtime;
@@ -65,24 +127,39 @@ export class MessageWindow {
     this.listeners.clear();
   }
 
-  /** Loads the count and the newest page. */
+  /**
+   * Loads the count and the newest page (with the page before it when the newest is short) in
+   * one call, read together by the core: the list opens at the newest message with no second
+   * round trip.
+   */
   async open(): Promise<void> {
     try {
-      const { count } = await this.runtime.call('getMessageCount', {
-        accountId: this.accountId,
-        chatId: this.chatId,
-      });
+      const opening = takePrepared(this.runtime, this.accountId, this.chatId);
+      if (opening) {
+        this.early.push(...opening.added);
+        this.earlyChanges.push(...opening.changed);
+      }
+      const { count, offset, messages } = await (opening?.result ??
+        newestCall(this.runtime, this.accountId, this.chatId));
       if (this.disposed) return;
       this.count = count;
-      if (count > 0) await this.loadPage(Math.floor((count - 1) / PAGE_SIZE));
+      for (let start = 0; start < messages.length;) {
+        const page = Math.floor((offset + start) / PAGE_SIZE);
+        const end = (page + 1) * PAGE_SIZE - offset;
+        this.setPage(page, messages.slice(start, end));
+        start = end;
+      }
     } catch (e) {
       this.onError(e);
     }
     if (this.disposed) return;
     this.ready = true;
     const early = this.early;
+    const earlyChanges = this.earlyChanges;
     this.early = [];
+    this.earlyChanges = [];
     for (const message of early) this.add(message);
+    for (const message of earlyChanges) this.replace(message);
     this.changed();
   }
 
@@ -127,13 +204,17 @@ export class MessageWindow {
         limit: PAGE_SIZE,
       });
       if (this.disposed) return;
-      this.dropPage(page);
-      this.pages.set(page, messages);
-      this.lastUse.set(page, ++this.tick);
-      messages.forEach((m, i) => this.indexOfId.set(m.id, page * PAGE_SIZE + i));
+      this.setPage(page, messages);
     } finally {
       this.loading.delete(page);
     }
+  }
+
+  private setPage(page: number, messages: readonly Message[]): void {
+    this.dropPage(page);
+    this.pages.set(page, messages);
+    this.lastUse.set(page, ++this.tick);
+    messages.forEach((m, i) => this.indexOfId.set(m.id, page * PAGE_SIZE + i));
   }
 
   private dropPage(page: number): void {
@@ -190,6 +271,10 @@ export class MessageWindow {
 
   /** A message changed (state, text): replaced in place when it is in memory. */
   replace(message: Message): void {
+    if (!this.ready) {
+      if (message.chatId === this.chatId) this.earlyChanges.push(message);
+      return;
+    }
     const index = this.indexOfId.get(message.id);
     if (index === undefined) return;
     const page = Math.floor(index / PAGE_SIZE);

@@ -14,6 +14,7 @@ import { useApp } from '../../state/context.tsx';
 import { errorSentence } from '../../state/errors.ts';
 import { forgetContact } from './contact-cache.ts';
 import { Fingerprint } from './Fingerprint.tsx';
+import { VcardShare } from './VcardShare.tsx';
 import { VerifiedMark } from './VerifiedMark.tsx';
 
 export function ContactDialog({ account, chat }: { account: Account; chat: ChatSummary }) {
@@ -156,6 +157,22 @@ export function ContactDialog({ account, chat }: { account: Account; chat: ChatS
             </>
           )}
           {contact?.fingerprint && <p className="hint">{t('contact.compareHint')}</p>}
+        </section>
+      )}
+
+      {contact && (
+        <section className="settings-section" aria-labelledby="contact-share">
+          <h3 id="contact-share">{t('vcard.shareTitle')}</h3>
+          <VcardShare
+            account={account}
+            contactId={contact.id}
+            name={contact.displayName}
+            hint={
+              contact.fingerprint
+                ? t('vcard.shareHint', { name: contact.displayName })
+                : t('vcard.shareHintNoKey', { name: contact.displayName })
+            }
+          />
         </section>
       )}
 

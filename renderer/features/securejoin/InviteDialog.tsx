@@ -10,6 +10,7 @@ import { Icon } from '../../components/Icon.tsx';
 import { formatDateTime } from '../../i18n/format.ts';
 import { useApp } from '../../state/context.tsx';
 import { errorSentence } from '../../state/errors.ts';
+import { VcardShare } from '../contacts/VcardShare.tsx';
 
 /** The core's SVG as an image source: the markup never enters the DOM. */
 export function svgDataUrl(svg: string): string {
@@ -128,6 +129,12 @@ export function InviteDialog({
           )}
         </div>
       </div>
+      {!chatId && (
+        <section className="invite-vcard" aria-labelledby="invite-vcard-title">
+          <h3 id="invite-vcard-title">{t('vcard.shareSelfTitle')}</h3>
+          <VcardShare account={account} name={name} hint={t('vcard.shareSelfHint')} />
+        </section>
+      )}
       {error && (
         <p className="error-text" role="alert">
           {error}

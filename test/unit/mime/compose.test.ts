@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  buildEncryptedOuter,
   composeEncryptedOuter,
   composeInner,
   composeMdn,
   newMessageId,
   randomizedOuterDate,
+  writeEncryptedOuter,
 } from '../../../main/core/mime/compose.ts';
 import { mergeProtected, parseMail } from '../../../main/core/mime/parse.ts';
 import type { OutgoingMessage } from '../../../main/core/mime/types.ts';
@@ -272,6 +274,37 @@ describe('the encrypted outer message', () => {
     await expect(
       composeEncryptedOuter({ from: 'alice@chat.test', messageId: 'a@b', date, armored: 'hello' }),
     ).rejects.toMatchObject({ code: 'invalid_input' });
+  });
+
+  it('is written directly byte for byte as nodemailer builds it, or left to nodemailer', async () => {
+    const lf = ARMORED.replace(/\r\n/g, '\n');
+    const cases = [
+      { from: 'alice@chat.test', messageId: 'x1@localhost', date: new Date(), armored: ARMORED },
+      {
+        from: "o'brien+chat@mail.example.org",
+        messageId: '<b1a2c3d4-0000-4000-8000-000000000001@localhost>',
+        date: new Date('2026-01-02T03:04:05Z'),
+        armored: lf,
+      },
+      { from: 'a@b.c', messageId: 'q@r', date: new Date(0), armored: lf.trimEnd() },
+    ];
+    for (const params of cases) {
+      const written = writeEncryptedOuter(params, '0123456789abcdef');
+      expect(written).not.toBeNull();
+      const built = await buildEncryptedOuter(params, '0123456789abcdef');
+      expect(written?.toString('latin1')).toBe(built.toString('latin1'));
+    }
+    // Anything a header encoder would touch goes to nodemailer.
+    const date = new Date();
+    for (const odd of [
+      { from: 'jörg@chat.test', messageId: 'x@y', date, armored: ARMORED },
+      { from: 'alice@chat.test', messageId: 'x y@z', date, armored: ARMORED },
+      { from: 'alice@chat.test', messageId: 'x@y', date, armored: `${ARMORED}trailer\r\n` },
+    ]) {
+      expect(writeEncryptedOuter(odd)).toBeNull();
+      const outer = await parseMail(await composeEncryptedOuter(odd));
+      expect(outer.encrypted?.armored).toContain('-----BEGIN PGP MESSAGE-----');
+    }
   });
 
   it('merges with its decrypted payload into the protected view', async () => {

@@ -119,7 +119,11 @@ describe('group membership', () => {
       },
       events,
     );
-    expect(removal.systemText).toBe('Alice removed Carol.');
+    expect(removal.systemText?.text).toBe('Alice removed Carol.');
+    expect(removal.systemText?.system).toEqual({
+      code: 'member_removed',
+      args: { by: 'Alice', name: 'Carol' },
+    });
     expect(names(chatId)).toEqual(['alice@x.test', 'bob@x.test', 'me@x.test']);
     fileGroupMessage(
       ctx,

@@ -41,6 +41,12 @@ class FakeMailbox {
     for (const client of this.clients) client.notifyExists();
   }
 
+  /** Removes a message; clients hear EXPUNGE (their count goes down, then 'expunge'). */
+  expunge(uid: number): void {
+    this.messages = this.messages.filter((m) => m.uid !== uid);
+    for (const client of this.clients) client.notifyExpunge();
+  }
+
   setFlags(uid: number, flags: string[]): void {
     const message = this.messages.find((m) => m.uid === uid);
     if (!message) throw new Error(`no message ${uid}`);
@@ -82,6 +88,12 @@ class FakeClient extends EventEmitter implements ImapClient {
     if (!this.mailbox || !this.usable) return;
     this.mailbox.exists = this.#server.messages.length;
     this.emit('exists');
+  }
+
+  notifyExpunge(): void {
+    if (!this.mailbox || !this.usable) return;
+    this.mailbox.exists = this.#server.messages.length;
+    this.emit('expunge');
   }
 
   notifyFlags(message: StoredMessage): void {
@@ -282,6 +294,81 @@ describe('ImapSync with a fake server', () => {
     server.add(1);
     await until(() => store.messages.length === 3, 'more mail');
     expect(uids()).toEqual([1, 2, 3]);
+  });
+
+  it('fetches a small arrival whole at once, and plans a bigger one', async () => {
+    const { server, store, sync, uids } = setup();
+    server.add(2);
+    sync.start();
+    await until(() => store.messages.length === 2 && server.current.idling, 'first IDLE');
+    server.add(1);
+    await until(() => store.messages.length === 3 && server.current.idling, 'one more');
+    server.add(3);
+    await until(() => store.messages.length === 6 && server.current.idling, 'three more');
+    server.add(4);
+    await until(() => store.messages.length === 10 && server.current.idling, 'four more');
+    expect(uids()).toEqual(range(1, 10));
+    expect(store.batches).toEqual([[1, 2], [3], [4, 5, 6], [7, 8, 9, 10]]);
+    expect(store.state.lastUid).toBe(10);
+    // Up to three new messages: no planning round trip. Four: plan first, as at start.
+    expect(server.current.commands).toEqual([
+      'SELECT INBOX',
+      'FETCH 1:*',
+      'FETCH 1:2 full',
+      'IDLE',
+      'FETCH 3:* full',
+      'IDLE',
+      'FETCH 4:* full',
+      'IDLE',
+      'FETCH 7:*',
+      'FETCH 7:10 full',
+      'IDLE',
+    ]);
+  });
+
+  it('plans again after an expunge, when the count no longer tells what is new', async () => {
+    const { server, store, sync, uids } = setup();
+    server.add(3);
+    sync.start();
+    await until(() => store.messages.length === 3 && server.current.idling, 'first IDLE');
+    // One removed and four new: the count says three are new, which would be fetched whole.
+    server.expunge(2);
+    server.add(4);
+    await until(() => store.messages.length === 7 && server.current.idling, 'the new ones');
+    server.add(1);
+    await until(() => store.messages.length === 8 && server.current.idling, 'one more');
+    expect(uids()).toEqual(range(1, 8));
+    expect(server.current.commands.slice(2)).toEqual([
+      'FETCH 1:3 full',
+      'IDLE',
+      'FETCH 4:*',
+      'FETCH 4:7 full',
+      'IDLE',
+      'FETCH 8:* full',
+      'IDLE',
+    ]);
+  });
+
+  it('a small arrival whose processing failed comes again one by one, losing nothing', async () => {
+    let calls = 0;
+    let ctx: ReturnType<typeof setup>;
+    const sync = (ctx = setup({
+      processBatch: async (batch, watermark) => {
+        calls++;
+        if (calls === 2) throw new Error('database is locked');
+        ctx.store.batches.push(batch.map((m) => m.uid));
+        ctx.store.messages.push(...batch);
+        ctx.store.state = { ...watermark };
+      },
+    })).sync;
+    ctx.server.add(1);
+    sync.start();
+    await until(() => ctx.store.messages.length === 1 && ctx.server.current.idling, 'IDLE');
+    ctx.server.add(2);
+    await until(() => ctx.store.messages.length === 3, 'both new messages');
+    expect(ctx.uids()).toEqual([1, 2, 3]);
+    expect(ctx.store.batches).toEqual([[1], [2], [3]]);
+    expect(ctx.store.state.lastUid).toBe(3);
   });
 
   it('fetchNow looks for mail without an IDLE notice', async () => {

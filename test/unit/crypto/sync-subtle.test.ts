@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { installSyncSubtle } from '../../../main/core/crypto/sync-subtle.ts';
+import { generateAccountKey, readPrivateKey } from '../../../main/core/crypto/keys.ts';
+import { decryptAndVerify, encryptAndSign } from '../../../main/core/crypto/pgp.ts';
+
+const subtle = crypto.subtle;
+const original = Object.getPrototypeOf(subtle) as SubtleCrypto;
+const bytes = (b: ArrayBuffer) => Buffer.from(b);
+
+describe('synchronous WebCrypto paths for openpgp.js', () => {
+  it('replace the thread-pool calls openpgp.js makes, with the same results', async () => {
+    await installSyncSubtle();
+    for (const name of ['sign', 'verify', 'generateKey', 'deriveBits', 'wrapKey', 'unwrapKey']) {
+      expect(Object.hasOwn(subtle, name), name).toBe(true);
+    }
+    const data = crypto.getRandomValues(new Uint8Array(100));
+    const ed = (await subtle.generateKey('Ed25519', true, ['sign', 'verify'])) as CryptoKeyPair;
+    const signature = await subtle.sign('Ed25519', ed.privateKey, data);
+    expect(bytes(signature)).toEqual(
+      bytes(await original.sign.call(subtle, 'Ed25519', ed.privateKey, data)),
+    );
+    expect(await subtle.verify('Ed25519', ed.publicKey, signature, data)).toBe(true);
+    data[0] = (data[0] ?? 0) ^ 1;
+    expect(await subtle.verify('Ed25519', ed.publicKey, signature, data)).toBe(false);
+
+    const usages: KeyUsage[] = ['deriveBits'];
+    const a = (await subtle.generateKey('X25519', true, usages)) as CryptoKeyPair;
+    const b = (await original.generateKey.call(subtle, 'X25519', true, usages)) as CryptoKeyPair;
+    expect(a.privateKey.usages).toEqual(['deriveBits']);
+    expect(a.publicKey.usages).toEqual([]);
+    const ab = await subtle.deriveBits({ name: 'X25519', public: b.publicKey }, a.privateKey, 256);
+    const ba = await original.deriveBits.call(
+      subtle,
+      { name: 'X25519', public: a.publicKey },
+      b.privateKey,
+      256,
+    );
+    expect(bytes(ab)).toEqual(bytes(ba));
+  });
+
+  it('reject a wrong unwrapping key with the OperationError openpgp.js expects', async () => {
+    await installSyncSubtle();
+    const usages: KeyUsage[] = ['wrapKey', 'unwrapKey'];
+    const kek = await subtle.importKey('raw', new Uint8Array(16).fill(1), 'AES-KW', false, usages);
+    const other = await subtle.importKey(
+      'raw',
+      new Uint8Array(16).fill(2),
+      'AES-KW',
+      false,
+      usages,
+    );
+    const hmac = { name: 'HMAC', hash: 'SHA-256' };
+    const key = await subtle.importKey('raw', new Uint8Array(32).fill(3), hmac, true, ['sign']);
+    const wrapped = await subtle.wrapKey('raw', key, kek, { name: 'AES-KW' });
+    expect(bytes(wrapped)).toEqual(
+      bytes(await original.wrapKey.call(subtle, 'raw', key, kek, { name: 'AES-KW' })),
+    );
+    const back = await subtle.unwrapKey('raw', wrapped, kek, 'AES-KW', hmac, true, ['sign']);
+    expect(bytes(await subtle.exportKey('raw', back))).toEqual(Buffer.alloc(32, 3));
+    await expect(
+      subtle.unwrapKey('raw', wrapped, other, 'AES-KW', hmac, true, ['sign']),
+    ).rejects.toMatchObject({ name: 'OperationError' });
+  });
+
+  it('leave what they do not cover, and what WebCrypto refuses, to WebCrypto', async () => {
+    await installSyncSubtle();
+    const ed = (await subtle.generateKey('Ed25519', false, ['verify', 'sign'])) as CryptoKeyPair;
+    // A public key cannot sign: WebCrypto's own InvalidAccessError, not a result.
+    await expect(subtle.sign('Ed25519', ed.publicKey, new Uint8Array(4))).rejects.toMatchObject({
+      name: 'InvalidAccessError',
+    });
+    const hmac = await subtle.generateKey({ name: 'HMAC', hash: 'SHA-256' }, true, ['sign']);
+    expect((await subtle.sign('HMAC', hmac as CryptoKey, new Uint8Array(4))).byteLength).toBe(32);
+  });
+
+  it('carry openpgp.js messages both ways', async () => {
+    await installSyncSubtle();
+    const alice = await readPrivateKey((await generateAccountKey('alice@chat.test')).secretArmored);
+    const bob = await readPrivateKey((await generateAccountKey('bob@chat.test')).secretArmored);
+    const armored = await encryptAndSign({
+      data: 'hello',
+      encryptionKeys: [bob.toPublic()],
+      signingKey: alice,
+    });
+    for (const reader of [bob, alice]) {
+      const opened = await decryptAndVerify({
+        armored,
+        decryptionKeys: [reader],
+        expectedSignerKeys: [alice.toPublic()],
+      });
+      expect(Buffer.from(opened.data).toString()).toBe('hello');
+      expect(opened.signature.status).toBe('valid');
+    }
+    const carol = await readPrivateKey((await generateAccountKey('carol@chat.test')).secretArmored);
+    await expect(
+      decryptAndVerify({ armored, decryptionKeys: [carol], expectedSignerKeys: [] }),
+    ).rejects.toMatchObject({ code: 'decrypt_failed' });
+  });
+});
