@@ -223,6 +223,8 @@ export const ChatSummary = z.object({
       timestamp: z.number(),
       state: MessageState,
       kind: MessageKind,
+      /** In a group, who wrote an incoming message (null for our own and in 1:1 chats). */
+      senderName: z.string().nullable(),
     })
     .nullable(),
   draft: z.string(),

@@ -176,6 +176,7 @@ export function scriptedCore(options: ScriptedCoreOptions) {
             timestamp: last.timestamp,
             state: last.state,
             kind: last.kind,
+            senderName: null,
           }
         : null,
     };

@@ -32,6 +32,7 @@ interface LastRow {
   state: MessageState;
   kind: 'text' | 'placeholder' | 'system';
   n_attachments: number;
+  sender_name: string | null;
 }
 
 const SELECT = `SELECT ch.*, c.addr,
@@ -197,7 +198,9 @@ export class ChatRepo {
     const last = this.db
       .prepare<[number], LastRow>(
         `SELECT m.text, m.outgoing, m.timestamp, m.state, m.kind,
-           (SELECT count(*) FROM attachments a WHERE a.message_id = m.id) AS n_attachments
+           (SELECT count(*) FROM attachments a WHERE a.message_id = m.id) AS n_attachments,
+           (SELECT coalesce(nullif(c.given_name, ''), nullif(c.peer_name, ''), c.addr)
+              FROM contacts c WHERE c.id = m.from_id) AS sender_name
          FROM messages m WHERE m.chat_id = ? ORDER BY m.timestamp DESC, m.id DESC LIMIT 1`,
       )
       .get(r.id);
@@ -224,6 +227,10 @@ export class ChatRepo {
             timestamp: last.timestamp,
             state: last.state,
             kind: last.kind,
+            senderName:
+              r.kind === 'group' && last.outgoing === 0 && last.kind !== 'system'
+                ? last.sender_name
+                : null,
           }
         : null,
       draft: r.draft,

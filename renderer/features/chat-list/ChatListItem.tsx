@@ -84,6 +84,8 @@ export function ChatListItem({
               {last?.outgoing && <MessageStateIcon state={last.state} />}
               {last?.outgoing && <span className="you-label">{t('chatList.you')}</span>}
               {last?.outgoing && ' '}
+              {last?.senderName && <span className="sender-label">{`${last.senderName}:`}</span>}
+              {last?.senderName && ' '}
               {preview}
             </span>
           )}

@@ -39,6 +39,26 @@ describe('chat summary', () => {
     expect(listed).toMatchObject({ id: chatId, selfIsMember: false, image: 'abc123' });
   });
 
+  it('the preview of an incoming group message names its sender; our own and 1:1 do not', () => {
+    const chatId = chats.createGroup('G123456789013', 'Team', [self, bob], {
+      isRequest: false,
+      now: 1,
+      encrypted: true,
+    });
+    const insert = db.prepare(
+      `INSERT INTO messages (chat_id, from_id, outgoing, kind, text, timestamp, received_at, state,
+         encryption, rfc724_mid) VALUES (?, ?, ?, 'text', ?, ?, ?, ?, 'encrypted', ?)`,
+    );
+    insert.run(chatId, bob, 0, 'Hi team', 10, 10, 'received', 'a@x.test');
+    expect(chats.summary(chatId).lastMessage).toMatchObject({ text: 'Hi team', senderName: 'Bob' });
+    insert.run(chatId, self, 1, 'Hello', 20, 20, 'sent', 'b@x.test');
+    expect(chats.summary(chatId).lastMessage).toMatchObject({ text: 'Hello', senderName: null });
+
+    const single = chats.createSingle(bob, { isRequest: false, now: 1 });
+    insert.run(single, bob, 0, 'Just us', 30, 30, 'received', 'c@x.test');
+    expect(chats.summary(single).lastMessage?.senderName).toBeNull();
+  });
+
   it('a 1:1 chat has no image and is always writable', () => {
     const chatId = chats.createSingle(bob, { isRequest: false, now: 1 });
     expect(chats.summary(chatId)).toMatchObject({ image: null, selfIsMember: true });
