@@ -225,6 +225,8 @@ export const ChatSummary = z.object({
       kind: MessageKind,
       /** In a group, who wrote an incoming message (null for our own and in 1:1 chats). */
       senderName: z.string().nullable(),
+      /** For a system line: its code and arguments, to show it in the UI's language. */
+      system: SystemLine.nullable(),
     })
     .nullable(),
   draft: z.string(),

@@ -157,6 +157,10 @@ describe('system lines in the French and German UI', () => {
         'Vous avez renommé le groupe « Club de lecture » en « Club du dimanche ».',
       ),
     );
+    // The chat list's preview of that line is French too, without a "Vous :" before it.
+    const preview = chatRow(aliceFr, 'Club du dimanche').locator('.chat-row-preview');
+    await visible(preview.filter({ hasText: 'Vous avez renommé le groupe' }));
+    expect(await preview.innerText()).not.toMatch(/renamed|Vous :/);
     await screenshot(aliceFr, 'localised-lines-group-own-fr-dark');
 
     // Bob, in German.

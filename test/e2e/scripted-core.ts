@@ -177,6 +177,7 @@ export function scriptedCore(options: ScriptedCoreOptions) {
             state: last.state,
             kind: last.kind,
             senderName: null,
+            system: last.system ?? null,
           }
         : null,
     };

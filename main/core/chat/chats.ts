@@ -2,6 +2,7 @@
 import type { Database } from 'better-sqlite3';
 import type { ChatSummary, MessageState } from '../../../shared/types.ts';
 import { CoreError } from '../errors.ts';
+import { systemLineOf } from './messages.ts';
 
 interface ChatRow {
   id: number;
@@ -33,6 +34,7 @@ interface LastRow {
   kind: 'text' | 'placeholder' | 'system';
   n_attachments: number;
   sender_name: string | null;
+  system: string | null;
 }
 
 const SELECT = `SELECT ch.*, c.addr,
@@ -197,7 +199,7 @@ export class ChatRepo {
   private toSummary(r: ChatRow): ChatSummary {
     const last = this.db
       .prepare<[number], LastRow>(
-        `SELECT m.text, m.outgoing, m.timestamp, m.state, m.kind,
+        `SELECT m.text, m.outgoing, m.timestamp, m.state, m.kind, m.system,
            (SELECT count(*) FROM attachments a WHERE a.message_id = m.id) AS n_attachments,
            (SELECT coalesce(nullif(c.given_name, ''), nullif(c.peer_name, ''), c.addr)
               FROM contacts c WHERE c.id = m.from_id) AS sender_name
@@ -231,6 +233,7 @@ export class ChatRepo {
               r.kind === 'group' && last.outgoing === 0 && last.kind !== 'system'
                 ? last.sender_name
                 : null,
+            system: last.kind === 'system' ? systemLineOf(last.system) : null,
           }
         : null,
       draft: r.draft,

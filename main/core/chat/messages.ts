@@ -273,7 +273,7 @@ export class MessageRepo {
 }
 
 /** The stored code and arguments of a system line; null when absent or unreadable. */
-function systemLineOf(raw: string | null): SystemLine | null {
+export function systemLineOf(raw: string | null): SystemLine | null {
   if (!raw) return null;
   try {
     const v = JSON.parse(raw) as { code?: unknown; args?: unknown };

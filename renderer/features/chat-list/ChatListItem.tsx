@@ -5,6 +5,7 @@ import type { ChatSummary } from '../../../shared/types.ts';
 import { Icon } from '../../components/Icon.tsx';
 import { formatListTime } from '../../i18n/format.ts';
 import { MessageStateIcon } from '../chat/MessageStateIcon.tsx';
+import { systemLineText } from '../chat/system-line.ts';
 import { VerifiedMark } from '../contacts/VerifiedMark.tsx';
 import { ChatAvatar } from './ChatAvatar.tsx';
 
@@ -30,12 +31,16 @@ export function ChatListItem({
   onKeyDown: (e: KeyboardEvent<HTMLElement>) => void;
   onFocus: () => void;
 }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const last = chat.lastMessage;
   const draft = chat.draft.trim();
+  // A system line ("You renamed the group…") speaks for itself: no "You:" before it.
+  const ownText = last !== null && last.outgoing && last.kind !== 'system';
   let preview: string;
   if (last?.kind === 'placeholder') preview = t('chatList.previewPlaceholder');
-  else if (last && last.text) preview = last.text;
+  else if (last?.kind === 'system') {
+    preview = systemLineText(t, last.system, last.text, i18n.language);
+  } else if (last && last.text) preview = last.text;
   else if (last) preview = t('chatList.previewAttachment');
   else preview = t('chatList.previewEmpty');
   return (
@@ -81,9 +86,9 @@ export function ChatListItem({
             </span>
           ) : (
             <span className="chat-row-preview">
-              {last?.outgoing && <MessageStateIcon state={last.state} />}
-              {last?.outgoing && <span className="you-label">{t('chatList.you')}</span>}
-              {last?.outgoing && ' '}
+              {ownText && <MessageStateIcon state={last.state} />}
+              {ownText && <span className="you-label">{t('chatList.you')}</span>}
+              {ownText && ' '}
               {last?.senderName && <span className="sender-label">{`${last.senderName}:`}</span>}
               {last?.senderName && ' '}
               {preview}

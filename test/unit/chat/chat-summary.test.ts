@@ -54,6 +54,22 @@ describe('chat summary', () => {
     insert.run(chatId, self, 1, 'Hello', 20, 20, 'sent', 'b@x.test');
     expect(chats.summary(chatId).lastMessage).toMatchObject({ text: 'Hello', senderName: null });
 
+    db.prepare(
+      `INSERT INTO messages (chat_id, from_id, outgoing, kind, text, timestamp, received_at, state,
+         encryption, rfc724_mid, system) VALUES (?, ?, 0, 'system', ?, 25, 25, 'seen', 'none', ?, ?)`,
+    ).run(
+      chatId,
+      self,
+      'Bob renamed the group to “Crew”.',
+      'd@x.test',
+      JSON.stringify({ code: 'group_renamed', args: { by: 'Bob', name: 'Crew' } }),
+    );
+    expect(chats.summary(chatId).lastMessage).toMatchObject({
+      kind: 'system',
+      senderName: null,
+      system: { code: 'group_renamed', args: { by: 'Bob', name: 'Crew' } },
+    });
+
     const single = chats.createSingle(bob, { isRequest: false, now: 1 });
     insert.run(single, bob, 0, 'Just us', 30, 30, 'received', 'c@x.test');
     expect(chats.summary(single).lastMessage?.senderName).toBeNull();
