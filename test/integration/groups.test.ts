@@ -141,6 +141,11 @@ describe('groups between Estafette cores', () => {
     const daveGroup = (addedAtDave as Extract<CoreEvent, { type: 'messageAdded' }>).message.chatId;
     const withDave = [...everyone, dave.account.addr].sort();
     expect(await members(dave, daveGroup)).toEqual(withDave);
+    // The group has no description yet: dave's is empty, not an encoded nothing.
+    expect(
+      (await dave.core.call('getGroup', { accountId: dave.account.id, chatId: daveGroup }))
+        .description,
+    ).toBe('');
     await eventually(
       () => members(bob, atBob.chatId),
       (m) => m.length === 4,
@@ -262,6 +267,16 @@ describe('groups between Estafette cores', () => {
         { oldName: 'Hikers', newName: 'Sunday hikers' },
       ],
     ]);
+    // Clearing the description reaches dave as an empty one.
+    await alice.core.call('setChatDescription', {
+      accountId: alice.account.id,
+      chatId: group.id,
+      description: '',
+    });
+    await eventually(
+      () => dave.core.call('getGroup', { accountId: dave.account.id, chatId: daveGroup }),
+      (g) => g.description === '',
+    );
     // Bob, removed, heard none of it.
     expect(
       (await bob.core.call('getChat', { accountId: bob.account.id, chatId: atBob.chatId })).name,

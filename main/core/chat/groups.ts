@@ -15,6 +15,7 @@ import { newMessageId } from '../mime/compose.ts';
 import { addSystemLine, systemLine } from '../securejoin/system-line.ts';
 import type { LocalLine } from '../securejoin/system-line.ts';
 import { encryptionFingerprintOf } from '../securejoin/verification.ts';
+import { imageTypeOf } from '../store/image-type.ts';
 
 /** What an outgoing group system message announces (stored as messages.params). */
 export type GroupCommand =
@@ -518,6 +519,14 @@ export async function groupEnvelope(
 }
 
 function addDescriptionHeaders(headers: Record<string, string>, group: GroupRow): void {
+  // An empty description cannot be an encoded word (RFC 2047 wants at least one character) and
+  // an empty header is not sent: it goes out as "changed" with no text, which reads as cleared.
+  if (group.description === '') {
+    if (group.descriptionTs > 0 && headers['Chat-Group-Description-Changed']) {
+      headers['Chat-Group-Description-Timestamp'] = String(group.descriptionTs);
+    }
+    return;
+  }
   headers['Chat-Group-Description'] =
     `=?utf-8?B?${Buffer.from(group.description, 'utf8').toString('base64')}?=`;
   if (group.descriptionTs > 0) {
@@ -593,14 +602,11 @@ export async function readIncomingGroup(
     pastMembers: addressList(parsed.headers.get('chat-group-past-members')),
     added: h['chat-group-member-added']?.trim().toLowerCase() || null,
     removed: h['chat-group-member-removed']?.trim().toLowerCase() || null,
-    description:
-      description === undefined
-        ? null
-        : {
-            text: description.trim(),
-            ts: number(h['chat-group-description-timestamp']),
-            changed: h['chat-group-description-changed'] !== undefined,
-          },
+    description: incomingDescription(
+      description,
+      number(h['chat-group-description-timestamp']),
+      h['chat-group-description-changed'] !== undefined,
+    ),
     avatar,
     avatarChanged: h['chat-content'] === 'group-avatar-changed',
     sentTs: seconds(m.timestamp),
@@ -821,6 +827,21 @@ function changeText(
   return null;
 }
 
+/**
+ * The description a message carries: its text, or '' when it announces a change without text (a
+ * cleared description), or null when it says nothing about it. An empty encoded word, which
+ * earlier versions sent for a cleared description, reads as ''.
+ */
+function incomingDescription(
+  raw: string | undefined,
+  ts: number | null,
+  changed: boolean,
+): IncomingGroup['description'] {
+  if (raw === undefined) return changed ? { text: '', ts, changed } : null;
+  const text = /^=\?utf-8\?[bq]\?\?=$/i.test(raw.trim()) ? '' : raw.trim();
+  return { text, ts, changed };
+}
+
 /** How a contact is named in system lines. */
 export function nameOf(c: Contact): string {
   return c.displayName && c.displayName !== c.addr ? c.displayName : c.addr;
@@ -847,18 +868,4 @@ export async function groupInfo(ctx: AccountContext, chatId: number): Promise<Gr
     members: memberRows(ctx, chatId).map((m) => ctx.contacts.get(m.contactId)),
     selfIsMember: isSelfMember(ctx, chatId),
   };
-}
-
-/** The image type of avatar bytes (Delta Chat sends JPEG; others may send PNG or WebP). */
-function imageTypeOf(data: Buffer): string {
-  if (data.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) {
-    return 'image/png';
-  }
-  if (
-    data.subarray(0, 4).toString('latin1') === 'RIFF' &&
-    data.subarray(8, 12).toString('latin1') === 'WEBP'
-  ) {
-    return 'image/webp';
-  }
-  return 'image/jpeg';
 }
