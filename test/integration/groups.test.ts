@@ -3,45 +3,24 @@
  * every member with key gossip, membership changes with a line for each, rename, description,
  * image, leaving, and changes applied by their timestamps.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mailServer } from '../mailserver/index.ts';
-import { newPeer } from '../support/peer.ts';
 import type { Peer } from '../support/peer.ts';
-import type { Core } from '../../main/core/core.ts';
+import { eventually, inviterDone, memberAddrs, peerFactory } from '../support/steps.ts';
 import type { CoreEvent } from '../../shared/events.ts';
 
 const ms = mailServer();
-const cores: Core[] = [];
-afterAll(async () => {
-  for (const c of cores) await c.close();
-});
-async function peer(name: string): Promise<Peer> {
-  const p = await newPeer(ms, name);
-  cores.push(p.core);
-  return p;
-}
+const peer = peerFactory(ms);
 
-type Progress = Extract<CoreEvent, { type: 'secureJoinProgress' }>;
 /** `inviter` verifies `joiner` with an invite; returns the inviter's contact id of the joiner. */
 async function verify(inviter: Peer, joiner: Peer): Promise<number> {
   const invite = await inviter.core.call('getInvite', { accountId: inviter.account.id });
   const since = inviter.events.length;
   await joiner.core.call('secureJoin', { accountId: joiner.account.id, invite: invite.link });
-  const done = (await inviter.waitFor(
-    (e) =>
-      e.type === 'secureJoinProgress' &&
-      e.role === 'inviter' &&
-      e.step === 'done' &&
-      inviter.events.indexOf(e) >= since,
-    30_000,
-  )) as Progress;
-  return done.contactId!;
+  return (await inviterDone(inviter, since)).contactId!;
 }
 
-async function members(p: Peer, chatId: number): Promise<string[]> {
-  const list = await p.core.call('getChatMembers', { accountId: p.account.id, chatId });
-  return list.map((c) => (c.isSelf ? p.account.addr : c.addr)).sort();
-}
+const members = memberAddrs;
 
 async function systemLines(p: Peer, chatId: number): Promise<string[]> {
   const all = await p.core.call('getMessages', {
@@ -51,16 +30,6 @@ async function systemLines(p: Peer, chatId: number): Promise<string[]> {
     limit: 200,
   });
   return all.filter((m) => m.kind === 'system').map((m) => m.text);
-}
-
-async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`gave up; last value ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
 }
 
 describe('groups between Estafette cores', () => {

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mailServer } from '../mailserver/index.ts';
-import { manualSettings, newPeer, observe, openCore } from '../support/peer.ts';
+import { manualSettings, observe, openCore } from '../support/peer.ts';
 import type { Peer } from '../support/peer.ts';
+import { contactOf, peerFactory, secureJoinStep } from '../support/steps.ts';
 import type { Core, CoreOptions } from '../../main/core/core.ts';
-import type { CoreEvent } from '../../shared/events.ts';
 import {
   generateAccountKey,
   keydataOf,
@@ -27,27 +27,8 @@ const cores: Core[] = [];
 afterAll(async () => {
   for (const c of cores) await c.close();
 });
-async function peer(name: string, opts: Partial<CoreOptions> = {}): Promise<Peer> {
-  const p = await newPeer(ms, name, opts);
-  cores.push(p.core);
-  return p;
-}
-
-type Progress = Extract<CoreEvent, { type: 'secureJoinProgress' }>;
-function progress(p: Peer, role: Progress['role'], step: Progress['step'], timeoutMs = 30_000) {
-  return p.waitFor(
-    (e): e is Progress => e.type === 'secureJoinProgress' && e.role === role && e.step === step,
-    timeoutMs,
-  );
-}
-
-async function contactOf(p: Peer, addr: string) {
-  const found = (await p.core.call('listContacts', { accountId: p.account.id, query: addr })).find(
-    (c) => c.addr === addr,
-  );
-  if (!found) throw new Error(`${p.account.addr} has no contact ${addr}`);
-  return found;
-}
+const peer = peerFactory(ms);
+const progress = secureJoinStep;
 
 async function texts(p: Peer, chatId: number) {
   const all = await p.core.call('getMessages', {
