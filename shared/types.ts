@@ -253,6 +253,8 @@ export const Invite = z.object({
   createdAt: z.number(),
   /** After this the invite still lets someone in, but no longer verifies them. */
   expiresAt: z.number(),
+  /** After this the invite is forgotten and does nothing any more. */
+  usableUntil: z.number(),
 });
 export type Invite = z.infer<typeof Invite>;
 

@@ -169,7 +169,7 @@ export const de = {
     name: 'Name (optional)',
     start: 'Chat beginnen',
     invalidAddress: 'Gib eine E-Mail-Adresse wie name@beispiel.de ein.',
-    inviteHint: 'Sie haben einen Einladungslink oder QR-Code? Er verifiziert die Person auch.',
+    inviteHint: 'Du hast einen Einladungslink oder QR-Code? Er verifiziert die Person auch.',
     contacts: 'Deine Kontakte',
     noContacts: 'Noch keine Kontakte. Gib oben eine Adresse ein.',
   },
@@ -239,10 +239,8 @@ export const de = {
     open: 'Meinen Kontakt teilen (Einladung)',
     title: 'Meinen Kontakt teilen',
     groupTitle: 'In diese Gruppe einladen',
-    intro:
-      'Lassen Sie diesen QR-Code scannen oder senden Sie den Link. Er startet einen Chat mit Ihnen.',
-    groupIntro:
-      'Lassen Sie diesen QR-Code scannen oder senden Sie den Link, um „{{group}}“ beizutreten.',
+    intro: 'Lass diesen QR-Code scannen oder sende den Link. Er startet einen Chat mit dir.',
+    groupIntro: 'Lass diesen QR-Code scannen oder sende den Link, um „{{group}}“ beizutreten.',
     qrAlt: 'QR-Code der Einladung zum Chat mit {{name}}',
     groupQrAlt: 'QR-Code der Einladung in {{group}}',
     loading: 'Neue Einladung wird erstellt…',
@@ -250,10 +248,11 @@ export const de = {
     link: 'Einladungslink',
     copy: 'Kopieren',
     copied: 'Einladungslink kopiert.',
-    note: 'Dieser Link verifiziert Sie auch: Wer ihn nutzt, erhält daraus Ihren Schlüssel und weiß, dass der Chat wirklich mit {{name}} ist. Teilen Sie ihn nur mit den gemeinten Personen.',
+    note: 'Dieser Link verifiziert dich auch: Wer ihn nutzt, erhält daraus deinen Schlüssel und weiß, dass der Chat wirklich mit {{name}} ist. Teile ihn nur mit den gemeinten Personen.',
     groupNote:
-      'Mit diesem Link kann jeder, der ihn hat, der Gruppe beitreten und wird verifiziert. Teilen Sie ihn nur mit den gemeinten Personen.',
-    expires: 'Er verifiziert bis {{date}}; danach startet er noch einen Chat, unverifiziert.',
+      'Mit diesem Link kann jeder, der ihn hat, der Gruppe beitreten und wird verifiziert. Teile ihn nur mit den gemeinten Personen.',
+    expires:
+      'Er verifiziert bis {{date}}; danach startet er bis {{until}} noch einen Chat, unverifiziert.',
     revoke: 'Diese Einladung zurückziehen',
     revoked: 'Diese Einladung ist zurückgezogen: Niemand kann sie mehr nutzen.',
     newInvite: 'Neue Einladung erstellen',
@@ -261,12 +260,12 @@ export const de = {
   },
   join: {
     title: 'Per Einladung beitreten',
-    intro: 'Fügen Sie den erhaltenen Einladungslink ein, oder ein Bild des QR-Codes.',
+    intro: 'Füge den erhaltenen Einladungslink ein, oder ein Bild des QR-Codes.',
     link: 'Einladungslink',
     dropHint: 'Bild eines QR-Codes hier einfügen oder ablegen. Es wird auf diesem Gerät gelesen.',
     pickImage: 'Bild auswählen…',
     continue: 'Weiter',
-    empty: 'Fügen Sie zuerst einen Einladungslink ein.',
+    empty: 'Füge zuerst einen Einladungslink ein.',
     noQrCode: 'In diesem Bild wurde kein QR-Code gefunden.',
     imageUnreadable: 'Dieses Bild konnte nicht gelesen werden.',
     confirmTitle: 'Einladung annehmen?',
@@ -276,8 +275,8 @@ export const de = {
     fingerprint: 'Schlüssel-Fingerabdruck in der Einladung',
     explain:
       'Estafette prüft, ob der Schlüssel dieser Person zur Einladung passt. Wenn ja, ist sie verifiziert.',
-    alreadyVerified: 'Sie haben diesen Schlüssel bereits verifiziert.',
-    own: 'Das ist Ihre eigene Einladung: Zeigen Sie sie jemand anderem.',
+    alreadyVerified: 'Du hast diesen Schlüssel bereits verifiziert.',
+    own: 'Das ist deine eigene Einladung: Zeig sie jemand anderem.',
     confirmContact: 'Verifizieren und Chat starten',
     confirmGroup: 'Verifizieren und beitreten',
     running: 'Verifizierung läuft…',
@@ -288,18 +287,18 @@ export const de = {
     questionVerified: '{{name}} ist bereits verifiziert. Chat öffnen?',
     questionGroup:
       'Der Gruppe „{{group}}“ mit der Einladung von {{name}} beitreten? Das verifiziert auch {{name}}.',
-    questionMember: 'Sie sind bereits in „{{group}}“. Öffnen?',
+    questionMember: 'Du bist bereits in „{{group}}“. Öffnen?',
   },
   group: {
     newTitle: 'Neue Gruppe',
     newIntro:
-      'Gruppennachrichten werden immer für jedes Mitglied Ende-zu-Ende-verschlüsselt. Nur Kontakte, deren Schlüssel Sie haben, können hinzugefügt werden.',
+      'Gruppennachrichten werden immer für jedes Mitglied Ende-zu-Ende-verschlüsselt. Nur Kontakte, deren Schlüssel du hast, können hinzugefügt werden.',
     name: 'Gruppenname',
-    nameMissing: 'Geben Sie der Gruppe einen Namen.',
+    nameMissing: 'Gib der Gruppe einen Namen.',
     pickMembers: 'Mitglieder',
     loadingContacts: 'Kontakte werden geladen…',
     noContacts:
-      'Noch kein Kontakt mit Schlüssel. Verifizieren Sie jemanden per Einladung oder tauschen Sie zuerst eine verschlüsselte Nachricht aus.',
+      'Noch kein Kontakt mit Schlüssel. Verifiziere jemanden per Einladung oder tausche zuerst eine verschlüsselte Nachricht aus.',
     create: 'Gruppe erstellen',
     about: 'Name und Beschreibung',
     infoTitle: 'Gruppeninfo',
@@ -308,11 +307,11 @@ export const de = {
     memberCount_other: '{{count}} Mitglieder',
     changeImage: 'Bild ändern',
     removeImage: 'Bild entfernen',
-    notMember: 'Sie sind nicht mehr Mitglied dieser Gruppe.',
+    notMember: 'Du bist nicht mehr Mitglied dieser Gruppe.',
     rename: 'Umbenennen',
     description: 'Beschreibung',
     members: 'Mitglieder',
-    you: 'Sie',
+    you: 'Du',
     remove: 'Entfernen',
     removeMember: '{{name}} aus der Gruppe entfernen',
     addMember: 'Mitglied hinzufügen',
@@ -321,8 +320,8 @@ export const de = {
     add: 'Hinzufügen',
     invite: 'Per Link oder QR-Code einladen',
     leave: 'Gruppe verlassen',
-    leaveConfirm: 'Diese Gruppe verlassen? Sie erhalten dann keine Nachrichten mehr von ihr.',
-    readOnly: 'Sie sind nicht mehr Mitglied dieser Gruppe und können hier nicht schreiben.',
+    leaveConfirm: 'Diese Gruppe verlassen? Du erhältst dann keine Nachrichten mehr von ihr.',
+    readOnly: 'Du bist nicht mehr Mitglied dieser Gruppe und kannst hier nicht schreiben.',
   },
   vcard: {
     importOpen: 'Kontakt aus vCard importieren',
@@ -391,17 +390,17 @@ export const de = {
     copied: 'vCard kopiert.',
   },
   system: {
-    selfAddedMember: 'Sie haben {{name}} hinzugefügt.',
-    selfRemovedMember: 'Sie haben {{name}} entfernt.',
-    selfLeftGroup: 'Sie haben die Gruppe verlassen.',
-    selfRenamedGroup: 'Sie haben die Gruppe von „{{oldName}}“ in „{{newName}}“ umbenannt.',
-    selfChangedDescription: 'Sie haben die Gruppenbeschreibung geändert.',
-    selfChangedImage: 'Sie haben das Gruppenbild geändert.',
-    selfRemovedImage: 'Sie haben das Gruppenbild entfernt.',
+    selfAddedMember: 'Du hast {{name}} hinzugefügt.',
+    selfRemovedMember: 'Du hast {{name}} entfernt.',
+    selfLeftGroup: 'Du hast die Gruppe verlassen.',
+    selfRenamedGroup: 'Du hast die Gruppe von „{{oldName}}“ in „{{newName}}“ umbenannt.',
+    selfChangedDescription: 'Du hast die Gruppenbeschreibung geändert.',
+    selfChangedImage: 'Du hast das Gruppenbild geändert.',
+    selfRemovedImage: 'Du hast das Gruppenbild entfernt.',
     memberAdded: '{{by}} hat {{name}} hinzugefügt.',
-    memberAddedYou: '{{by}} hat Sie zur Gruppe hinzugefügt.',
+    memberAddedYou: '{{by}} hat dich zur Gruppe hinzugefügt.',
     memberRemoved: '{{by}} hat {{name}} entfernt.',
-    memberRemovedYou: '{{by}} hat Sie aus der Gruppe entfernt.',
+    memberRemovedYou: '{{by}} hat dich aus der Gruppe entfernt.',
     memberLeft: '{{by}} hat die Gruppe verlassen.',
     groupRenamed: '{{by}} hat die Gruppe in „{{name}}“ umbenannt.',
     descriptionChanged: '{{by}} hat die Gruppenbeschreibung geändert.',
@@ -409,30 +408,30 @@ export const de = {
     imageRemoved: '{{by}} hat das Gruppenbild entfernt.',
     memberJoined: '{{name}} ist der Gruppe beigetreten.',
     memberGone: '{{name}} ist nicht mehr in der Gruppe.',
-    selfGone: 'Sie sind nicht mehr in der Gruppe.',
+    selfGone: 'Du bist nicht mehr in der Gruppe.',
     keyChanged:
-      'Der Verschlüsselungsschlüssel von {{addr}} hat sich geändert. Wenn Sie das nicht erwartet haben, klären Sie es persönlich mit {{name}}.',
+      'Der Verschlüsselungsschlüssel von {{addr}} hat sich geändert. Wenn du das nicht erwartet hast, kläre es persönlich mit {{name}}.',
     unverifiedSenderClear:
       'Diese Nachricht gibt vor, von {{who}} zu stammen (verifiziert), war aber nicht Ende-zu-Ende-verschlüsselt. Sie stammt möglicherweise nicht von dieser Person.',
     unverifiedSenderKey:
-      'Diese Nachricht gibt vor, von {{who}} zu stammen (verifiziert), war aber nicht mit dem verifizierten Schlüssel signiert. Sie wird nicht als deren Nachricht angezeigt; klären Sie es persönlich.',
+      'Diese Nachricht gibt vor, von {{who}} zu stammen (verifiziert), war aber nicht mit dem verifizierten Schlüssel signiert. Sie wird nicht als deren Nachricht angezeigt; kläre es persönlich.',
     unverifiedSenderOtherKey:
-      'Diese Nachricht gibt vor, von {{who}} zu stammen (verifiziert), war aber mit einem anderen Schlüssel ({{key}}) statt dem verifizierten signiert. Sie wird nicht als deren Nachricht angezeigt; klären Sie es persönlich.',
-    joinAskingGroup: '{{who}} wird gebeten, Sie in „{{group}}“ aufzunehmen…',
-    joinWaiting: 'Warten auf die Antwort von {{who}} auf Ihre Verifizierungsanfrage…',
-    joinAlreadyMember: 'Sie sind bereits in „{{group}}“.',
+      'Diese Nachricht gibt vor, von {{who}} zu stammen (verifiziert), war aber mit einem anderen Schlüssel ({{key}}) statt dem verifizierten signiert. Sie wird nicht als deren Nachricht angezeigt; kläre es persönlich.',
+    joinAskingGroup: '{{who}} wird gebeten, dich in „{{group}}“ aufzunehmen…',
+    joinWaiting: 'Warten auf die Antwort von {{who}} auf deine Verifizierungsanfrage…',
+    joinAlreadyMember: 'Du bist bereits in „{{group}}“.',
     joinKeyMismatch:
-      'Die Verifizierung von {{who}} ist fehlgeschlagen: Der erhaltene Schlüssel ({{got}}) passt nicht zur Einladung ({{expected}}). Möglicherweise fängt jemand Ihre E-Mails ab; es wurde nichts verifiziert.',
+      'Die Verifizierung von {{who}} ist fehlgeschlagen: Der erhaltene Schlüssel ({{got}}) passt nicht zur Einladung ({{expected}}). Möglicherweise fängt jemand deine E-Mails ab; es wurde nichts verifiziert.',
     joinKeyMissing:
-      'Die Verifizierung von {{who}} ist fehlgeschlagen: Der erhaltene Schlüssel passt nicht zur Einladung ({{expected}}). Möglicherweise fängt jemand Ihre E-Mails ab; es wurde nichts verifiziert.',
+      'Die Verifizierung von {{who}} ist fehlgeschlagen: Der erhaltene Schlüssel passt nicht zur Einladung ({{expected}}). Möglicherweise fängt jemand deine E-Mails ab; es wurde nichts verifiziert.',
     joinGroupAnswered: '{{who}} hat geantwortet; warten auf die Aufnahme in die Gruppe…',
     joinKeyMatches:
       'Der Schlüssel von {{who}} passt zur Einladung; die Verifizierung wird abgeschlossen…',
     joinVerified: '{{who}} ist verifiziert: Der Schlüssel passt zur Einladung.',
-    joinAddedToGroup: '{{who}} hat Sie zu „{{group}}“ hinzugefügt.',
+    joinAddedToGroup: '{{who}} hat dich zu „{{group}}“ hinzugefügt.',
     joinTimeout:
       '{{who}} hat noch nicht geantwortet. Das Gerät ist vielleicht offline; die Verifizierung geht weiter, sobald die Antwort kommt.',
-    inviteUsed: '{{who}} verwendet Ihre Einladung.',
+    inviteUsed: '{{who}} verwendet deine Einladung.',
     inviteWithdrawnUnanswered:
       '{{who}} hat versucht, eine zurückgezogene Einladung zu verwenden; es wurde nicht geantwortet.',
     inviteWithdrawnNotLetIn:
@@ -440,15 +439,15 @@ export const de = {
     inviteRequestWithoutKey:
       '{{who}} hat eine Einladungsanfrage ohne Schlüssel gesendet; es wurde nicht geantwortet.',
     inviteBadSignature:
-      '{{who}} hat Ihre Einladung verwendet, aber die Nachricht war nicht mit dem genannten Schlüssel signiert. Es wurde nicht verifiziert; möglicherweise greift jemand ein.',
+      '{{who}} hat deine Einladung verwendet, aber die Nachricht war nicht mit dem genannten Schlüssel signiert. Es wurde nicht verifiziert; möglicherweise greift jemand ein.',
     inviteNotForYourKey:
-      '{{who}} hat Ihre Einladung verwendet, aber die Anfrage war nicht für Ihren Schlüssel bestimmt.',
-    inviteVerified: '{{who}} hat Ihre Einladung verwendet und ist verifiziert.',
+      '{{who}} hat deine Einladung verwendet, aber die Anfrage war nicht für deinen Schlüssel bestimmt.',
+    inviteVerified: '{{who}} hat deine Einladung verwendet und ist verifiziert.',
     inviteJoinedGroup:
-      '{{who}} ist der Gruppe mit Ihrer Einladung beigetreten und ist verifiziert.',
+      '{{who}} ist der Gruppe mit deiner Einladung beigetreten und ist verifiziert.',
     inviteExpired:
-      '{{who}} hat eine Einladung verwendet, die am {{date}} abgelaufen ist, und ist daher nicht verifiziert. Zeigen Sie der Person eine neue Einladung, um sie zu verifizieren.',
+      '{{who}} hat eine Einladung verwendet, die am {{date}} abgelaufen ist, und ist daher nicht verifiziert. Zeig der Person eine neue Einladung, um sie zu verifizieren.',
     inviteGroupLeft:
-      '{{who}} hat Ihre Gruppeneinladung verwendet, aber Sie sind nicht mehr in dieser Gruppe.',
+      '{{who}} hat deine Gruppeneinladung verwendet, aber du bist nicht mehr in dieser Gruppe.',
   },
 } as const satisfies Catalogue;

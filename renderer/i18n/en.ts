@@ -248,7 +248,8 @@ export const en = {
     note: 'This link also verifies you: whoever uses it gets your key from it and knows the chat is really with {{name}}. Share it only with the people you mean.',
     groupNote:
       'This link lets anyone who has it join the group and verifies them. Share it only with the people you mean.',
-    expires: 'It verifies until {{date}}; after that it still starts a chat, unverified.',
+    expires:
+      'It verifies until {{date}}; after that, until {{until}}, it still starts a chat, unverified.',
     revoke: 'Withdraw this invite',
     revoked: 'This invite is withdrawn: nobody can use it any more.',
     newInvite: 'Make a new invite',

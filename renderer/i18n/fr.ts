@@ -252,7 +252,8 @@ export const fr = {
     note: 'Ce lien vous vérifie aussi : qui l’utilise reçoit votre clé et sait que la discussion est bien avec {{name}}. Ne le partagez qu’avec les personnes voulues.',
     groupNote:
       'Ce lien permet à qui le détient de rejoindre le groupe et le vérifie. Ne le partagez qu’avec les personnes voulues.',
-    expires: 'Il vérifie jusqu’au {{date}} ; ensuite il ouvre encore une discussion, non vérifiée.',
+    expires:
+      'Il vérifie jusqu’au {{date}} ; ensuite, jusqu’au {{until}}, il ouvre encore une discussion, non vérifiée.',
     revoke: 'Retirer cette invitation',
     revoked: 'Cette invitation est retirée : personne ne peut plus l’utiliser.',
     newInvite: 'Créer une nouvelle invitation',

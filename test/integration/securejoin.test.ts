@@ -101,6 +101,8 @@ describe('SecureJoin between two Estafette cores', () => {
     expect(invite.openpgp4fpr.startsWith(`OPENPGP4FPR:${alice.account.fingerprint}#a=`)).toBe(true);
     expect(invite.qrSvg).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
     expect(invite.expiresAt - invite.createdAt).toBe(7 * 24 * 3600 * 1000);
+    // It is forgotten 30 days after it stops verifying (the housekeeping's rule).
+    expect(invite.usableUntil - invite.expiresAt).toBe(30 * 24 * 3600 * 1000);
     const again = await alice.core.call('getInvite', { accountId: alice.account.id });
     expect(new URL(again.link).hash).not.toBe(new URL(invite.link).hash);
 

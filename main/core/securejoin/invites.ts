@@ -8,6 +8,7 @@ import type { InviteCode } from './invite.ts';
 import { InviteTokens } from './invite-tokens.ts';
 import type { InviteToken } from './invite-tokens.ts';
 import { verifiedKeyOf } from './verification.ts';
+import { EXPIRED_INVITE_KEPT_MS } from './housekeeping.ts';
 
 /** The invite code a token stands for. */
 function codeOf(ctx: AccountContext, token: InviteToken): InviteCode {
@@ -34,6 +35,7 @@ async function toInvite(ctx: AccountContext, token: InviteToken): Promise<Invite
     qrSvg: await inviteQrSvg(link),
     createdAt: token.createdAt,
     expiresAt: token.expiresAt,
+    usableUntil: token.expiresAt + EXPIRED_INVITE_KEPT_MS,
   };
 }
 

@@ -118,7 +118,10 @@ export function InviteDialog({
                 <span>{chatId ? t('invite.groupNote') : t('invite.note', { name })}</span>
               </p>
               <p className="hint">
-                {t('invite.expires', { date: formatDateTime(invite.expiresAt) })}
+                {t('invite.expires', {
+                  date: formatDateTime(invite.expiresAt),
+                  until: formatDateTime(invite.usableUntil),
+                })}
               </p>
             </>
           )}
