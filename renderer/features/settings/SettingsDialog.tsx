@@ -154,7 +154,7 @@ function AppearanceSection() {
           </label>
         ))}
       </fieldset>
-      <label className="field field-inline">
+      <label className="field field-narrow">
         <span>{t('settings.language')}</span>
         <select
           value={preferences.language}
