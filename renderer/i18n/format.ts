@@ -9,23 +9,35 @@ function startOfDay(time: number): number {
   return d.getTime();
 }
 
+// Making an Intl formatter costs far more than using one, and a long message list formats two
+// times per row: formatters are kept per language and options.
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+function dateFormat(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${i18n.language}|${JSON.stringify(options)}`;
+  let format = dateFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(i18n.language, options);
+    dateFormats.set(key, format);
+  }
+  return format;
+}
+
 export function sameDay(a: number, b: number): boolean {
   return startOfDay(a) === startOfDay(b);
 }
 
 export function formatTime(time: number): string {
-  return new Intl.DateTimeFormat(i18n.language, { hour: 'numeric', minute: '2-digit' }).format(
-    time,
-  );
+  return dateFormat({ hour: 'numeric', minute: '2-digit' }).format(time);
 }
 
 /** Chat list: the time today, the weekday this week, else a short date. */
 export function formatListTime(time: number, now = Date.now()): string {
   const days = (startOfDay(now) - startOfDay(time)) / DAY_MS;
   if (days <= 0) return formatTime(time);
-  if (days < 7) return new Intl.DateTimeFormat(i18n.language, { weekday: 'short' }).format(time);
+  if (days < 7) return dateFormat({ weekday: 'short' }).format(time);
   const sameYear = new Date(time).getFullYear() === new Date(now).getFullYear();
-  return new Intl.DateTimeFormat(i18n.language, {
+  return dateFormat({
     day: 'numeric',
     month: 'short',
     ...(sameYear ? {} : { year: 'numeric' }),
@@ -38,7 +50,7 @@ export function formatDay(time: number, now = Date.now()): string {
   if (days === 0) return i18n.t('time.today');
   if (days === 1) return i18n.t('time.yesterday');
   const sameYear = new Date(time).getFullYear() === new Date(now).getFullYear();
-  return new Intl.DateTimeFormat(i18n.language, {
+  return dateFormat({
     weekday: 'long',
     day: 'numeric',
     month: 'long',
@@ -47,9 +59,7 @@ export function formatDay(time: number, now = Date.now()): string {
 }
 
 export function formatDateTime(time: number): string {
-  return new Intl.DateTimeFormat(i18n.language, { dateStyle: 'long', timeStyle: 'short' }).format(
-    time,
-  );
+  return dateFormat({ dateStyle: 'long', timeStyle: 'short' }).format(time);
 }
 
 export function formatSize(bytes: number): string {

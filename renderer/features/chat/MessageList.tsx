@@ -5,7 +5,7 @@
  * you are there, and otherwise counts new messages on the jump-to-bottom button.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import type { Virtualizer } from '@tanstack/react-virtual';
+import type { Range, Virtualizer } from '@tanstack/react-virtual';
 import {
   memo,
   useCallback,
@@ -23,7 +23,13 @@ import { formatDay, sameDay } from '../../i18n/format.ts';
 import { MessageBubble } from './MessageBubble.tsx';
 import { PAGE_SIZE } from './message-window.ts';
 import type { MessageWindow } from './message-window.ts';
-import { SKELETON_PX, UNLOADED_ROW_PX, charsPerLine, estimateRow } from './row-estimate.ts';
+import {
+  FrozenEstimates,
+  SKELETON_PX,
+  UNLOADED_ROW_PX,
+  charsPerLine,
+  estimateRow,
+} from './row-estimate.ts';
 
 const AT_BOTTOM_PX = 48;
 const PADDING_PX = 12;
@@ -34,8 +40,23 @@ const PADDING_PX = 12;
  */
 const LAID_OUT_ROWS = 2_000;
 const NEAR_SPACER_ROWS = 200;
-/** Rows rendered beyond each edge of the view once the list has shown its first rows. */
-const OVERSCAN = 8;
+/**
+ * Rows rendered beyond the view once the list has shown its first rows: more above, where
+ * history comes from, so that older rows are measured (and the scroll corrected for them)
+ * before they come into view rather than in it, where they would push the rows below.
+ */
+const OVERSCAN_ABOVE = 20;
+const OVERSCAN_BELOW = 4;
+
+function rangeWith(above: number, below: number) {
+  return (range: Range): number[] => {
+    const start = Math.max(0, range.startIndex - above);
+    const end = Math.min(range.count - 1, range.endIndex + below);
+    return Array.from({ length: Math.max(0, end - start + 1) }, (_, k) => start + k);
+  };
+}
+const FIRST_FRAME_RANGE = rangeWith(1, 1);
+const SETTLED_RANGE = rangeWith(OVERSCAN_ABOVE, OVERSCAN_BELOW);
 /** Rows whose messages are fetched ahead of the view, so that scrolling rarely meets a skeleton. */
 const PREFETCH_ROWS = PAGE_SIZE / 2;
 
@@ -142,23 +163,25 @@ export function MessageList({
   const [, relayout] = useReducer((n: number) => n + 1, 0);
   const getItemKey = useCallback((v: number) => base + v, [base]);
   const kind = chat.kind;
+  const [estimates] = useState(() => new FrozenEstimates());
   const virtualizer = useVirtualizer({
     count: Math.max(0, count - base),
     enabled,
     getScrollElement: () => scrollRef.current,
     getItemKey,
-    estimateSize: (v) => {
-      // Most rows of a long chat are not loaded: no more work for them than this.
-      if (!messages.at(base + v)) return UNLOADED_ROW_PX;
-      const { message, newDay, showSender } = rowFacts(messages, base + v, kind);
-      return estimateRow(message, { charsPerLine: perLine, newDay, showSender });
-    },
+    estimateSize: (v) =>
+      estimates.get(base + v, () => {
+        // Most rows of a long chat are not loaded: no more work for them than this.
+        if (!messages.at(base + v)) return UNLOADED_ROW_PX;
+        const { message, newDay, showSender } = rowFacts(messages, base + v, kind);
+        return estimateRow(message, { charsPerLine: perLine, newDay, showSender });
+      }),
     initialRect,
     initialOffset: () => {
       const v = virtualizerRef.current;
       return v ? Math.max(0, v.getTotalSize() - (v.scrollRect?.height ?? 0)) : 0;
     },
-    overscan: painted ? OVERSCAN : 1,
+    rangeExtractor: painted ? SETTLED_RANGE : FIRST_FRAME_RANGE,
     anchorTo: 'end',
     followOnAppend: true,
     scrollEndThreshold: AT_BOTTOM_PX,

@@ -85,3 +85,27 @@ export function estimateRow(message: Message | undefined, context: RowContext): 
   if (message.encryption === 'encrypted-unverified-sender' && !message.outgoing) height += NOTE_PX;
   return Math.round(height);
 }
+
+/**
+ * Each row's estimate, fixed the first time it is asked for. The virtualizer recomputes
+ * positions from its estimates whenever it measures a row, and expects them not to change: a
+ * row estimated before its page loaded, then estimated again from its message, would move the
+ * rows after it (the view included) without the scroll correction a measurement gets. Frozen,
+ * the estimate is corrected by that row's own measurement, which keeps the view in place.
+ */
+export class FrozenEstimates {
+  private heights = new Float64Array(0);
+
+  get(index: number, estimate: () => number): number {
+    if (index >= this.heights.length) {
+      const grown = new Float64Array(Math.max(1024, index + 1, this.heights.length * 2));
+      grown.set(this.heights);
+      this.heights = grown;
+    }
+    const known = this.heights[index] ?? 0;
+    if (known > 0) return known;
+    const height = Math.max(1, estimate());
+    this.heights[index] = height;
+    return height;
+  }
+}
