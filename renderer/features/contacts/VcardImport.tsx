@@ -9,6 +9,7 @@ import { useTranslation } from 'react-i18next';
 import type { VcardPreview } from '../../../shared/api.ts';
 import type { Account } from '../../../shared/types.ts';
 import { Avatar } from '../../components/Avatar.tsx';
+import { ConfirmActions } from '../../components/ConfirmActions.tsx';
 import { Dialog } from '../../components/Dialog.tsx';
 import { Icon } from '../../components/Icon.tsx';
 import { useApp } from '../../state/context.tsx';
@@ -130,32 +131,18 @@ export function VcardImport({ account, onBack }: { account: Account; onBack: () 
         {preview.cards.some((c) => c.isSelf) && (
           <p className="hint">{others.length === 0 ? t('vcard.onlySelf') : t('vcard.self')}</p>
         )}
-        {error && (
-          <p className="error-text" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button
-            type="button"
-            className="button"
-            onClick={() => {
-              setPreview(null);
-              setError(null);
-            }}
-          >
-            {t('common.back')}
-          </button>
-          <button
-            type="button"
-            className="button primary"
-            autoFocus
-            disabled={busy || others.length === 0}
-            onClick={() => void add()}
-          >
-            {others.length > 1 ? t('vcard.addMany', { count: others.length }) : t('vcard.add')}
-          </button>
-        </div>
+        <ConfirmActions
+          error={error}
+          onBack={() => {
+            setPreview(null);
+            setError(null);
+          }}
+          confirmLabel={
+            others.length > 1 ? t('vcard.addMany', { count: others.length }) : t('vcard.add')
+          }
+          onConfirm={() => void add()}
+          disabled={busy || others.length === 0}
+        />
       </Dialog>
     );
   }

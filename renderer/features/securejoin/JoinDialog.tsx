@@ -7,6 +7,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ClipboardEvent, DragEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Account, InviteCheck } from '../../../shared/types.ts';
+import { ConfirmActions } from '../../components/ConfirmActions.tsx';
 import { Dialog } from '../../components/Dialog.tsx';
 import { Icon } from '../../components/Icon.tsx';
 import { useApp } from '../../state/context.tsx';
@@ -148,32 +149,16 @@ export function JoinDialog({
             {result.alreadyVerified ? t('join.alreadyVerified') : t('join.explain')}
           </p>
         )}
-        {error && (
-          <p className="error-text" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="dialog-actions">
-          <button
-            type="button"
-            className="button"
-            onClick={() => {
-              setCheck(null);
-              setError(null);
-            }}
-          >
-            {t('common.back')}
-          </button>
-          <button
-            type="button"
-            className="button primary"
-            disabled={busy || result.own}
-            autoFocus
-            onClick={() => void join()}
-          >
-            {result.kind === 'group' ? t('join.confirmGroup') : t('join.confirmContact')}
-          </button>
-        </div>
+        <ConfirmActions
+          error={error}
+          onBack={() => {
+            setCheck(null);
+            setError(null);
+          }}
+          confirmLabel={result.kind === 'group' ? t('join.confirmGroup') : t('join.confirmContact')}
+          onConfirm={() => void join()}
+          disabled={busy || result.own}
+        />
       </Dialog>
     );
   }
