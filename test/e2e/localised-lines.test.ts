@@ -55,10 +55,11 @@ describe('system lines in the French and German UI', () => {
       throw new Error('Build the renderer first: npm run build:renderer');
     server = mailServer();
     browser = await launchBrowser();
+    // Mailboxes of their own: other stories of this run use alice@ and bob@.
     people = await Promise.all([
-      startPerson(server, browser, 'alice'),
+      startPerson(server, browser, 'alice.ll'),
       // A short SecureJoin timeout, to see the waiting banner turn into the timeout one.
-      startPerson(server, browser, 'bob', { secureJoinTimeoutMs: 8_000 }),
+      startPerson(server, browser, 'bob.ll', { secureJoinTimeoutMs: 8_000 }),
     ]);
     [alice, bob] = people as [Person, Person];
     [{ account: aliceAccount, events: aliceEvents }, { account: bobAccount, events: bobEvents }] =
