@@ -4,7 +4,7 @@
  * Nothing here throws for bad mail: a message that cannot be read becomes a placeholder.
  */
 import { createHash } from 'node:crypto';
-import type { Encryption, SystemLine } from '../../../shared/types.ts';
+import type { Encryption, SentenceInfo, SystemLine } from '../../../shared/types.ts';
 import type { CoreEvent } from '../../../shared/events.ts';
 import type { MailAddress, ParsedMail } from '../mime/types.ts';
 import type { AccountContext } from '../account/context.ts';
@@ -22,7 +22,7 @@ import { addSystemLine, systemLine } from '../securejoin/system-line.ts';
 import type { LocalLine } from '../securejoin/system-line.ts';
 import { fileGroupMessage, readIncomingGroup } from './groups.ts';
 import type { IncomingGroup } from './groups.ts';
-import { sentenceOf } from '../errors.ts';
+import { detailOf, sentenceOf } from '../errors.ts';
 import { openBatch } from './mail-opening.ts';
 import type { MailOpening } from './mail-opening.ts';
 import { chatChanged, deferChatSummaries, flushChatSummaries } from './batch-events.ts';
@@ -53,6 +53,8 @@ interface Prepared {
   receivedAt: number;
   encryption: Encryption;
   error: string | null;
+  /** `error` as a code with arguments, for the UI's language. */
+  errorInfo?: SentenceInfo | null;
   classicEmail: boolean;
   inReplyTo: string | null;
   groupId: string | null;
@@ -80,7 +82,6 @@ export async function receiveBatch(
   watermark: Watermark,
   opts: { poison?: unknown } = {},
 ): Promise<void> {
-  (globalThis as any).__lt?.('rx.start'); // LTRACE
   const overlay: PeerOverlay = new Map();
   const prepared: Prepared[] = [];
   // Parsing and decryption of the whole batch start at once, on worker threads for big batches
@@ -96,10 +97,11 @@ export async function receiveBatch(
             null,
             ctx.now(),
             `This message could not be processed. ${sentenceOf(opts.poison)}`,
+            undefined,
+            because('not_processed', opts.poison),
           ),
     );
   }
-  (globalThis as any).__lt?.('rx.prepared'); // LTRACE
   const events: CoreEvent[] = [];
   // One summary per chat per batch, not one per message (chat/batch-events.ts).
   deferChatSummaries(events);
@@ -109,7 +111,6 @@ export async function receiveBatch(
     flushChatSummaries(ctx, events);
     ctx.imapState.save('INBOX', watermark);
   })();
-  (globalThis as any).__lt?.('rx.stored'); // LTRACE
   // SecureJoin replies and group announcements may have been queued.
   if (prepared.some((p) => p.secureJoin || p.group)) ctx.kickOutbox();
   for (const e of events) ctx.bus.emit(e);
@@ -122,13 +123,19 @@ async function prepare(
   overlay: PeerOverlay,
 ): Promise<Prepared> {
   const opened = await opening;
-  (globalThis as any).__lt?.('rx.opened'); // LTRACE
   const receivedAt = ctx.now();
   let outer: ParsedMail;
   try {
     outer = opened.outer();
   } catch (e) {
-    return placeholder(mail, null, receivedAt, `This message could not be read: ${sentenceOf(e)}`);
+    return placeholder(
+      mail,
+      null,
+      receivedAt,
+      `This message could not be read: ${sentenceOf(e)}`,
+      undefined,
+      because('unreadable', e),
+    );
   }
   const from = outer.from ?? UNKNOWN_SENDER;
   const midFallback = syntheticMid(mail.source);
@@ -139,6 +146,7 @@ async function prepare(
       receivedAt,
       'This message has no valid sender address, so Estafette cannot tell who sent it.',
       midFallback,
+      { code: 'no_sender', args: {} },
     );
   }
   let parsed = outer;
@@ -170,6 +178,7 @@ async function prepare(
         receivedAt,
         `This message could not be decrypted. ${sentenceOf(e)}`,
         outer.messageId ?? midFallback,
+        because('undecryptable', e),
       );
     }
   }
@@ -231,6 +240,7 @@ async function prepare(
     attachments.push({ filename: a.filename, contentType: a.contentType, size: a.size, blob });
   }
   const isOwn = from.addr.toLowerCase() === ctx.addr.toLowerCase();
+  const problems = parsed.problems.filter((p) => !/no (Date|Message-ID)/.test(p)).join(' ');
   return {
     uid: mail.uid,
     mid: parsed.messageId ?? outer.messageId ?? midFallback,
@@ -244,9 +254,8 @@ async function prepare(
     timestamp,
     receivedAt,
     encryption,
-    error: parsed.damaged
-      ? `This message is damaged and may be incomplete. ${parsed.problems.filter((p) => !/no (Date|Message-ID)/.test(p)).join(' ')}`
-      : null,
+    error: parsed.damaged ? `This message is damaged and may be incomplete. ${problems}` : null,
+    errorInfo: parsed.damaged ? { code: 'damaged', args: { problems } } : null,
     classicEmail: !parsed.chat.version,
     inReplyTo: parsed.inReplyTo ?? null,
     groupId:
@@ -269,6 +278,7 @@ function placeholder(
   receivedAt: number,
   reason: string,
   mid?: string,
+  reasonInfo?: SentenceInfo,
 ): Prepared {
   return {
     uid: mail.uid,
@@ -284,6 +294,7 @@ function placeholder(
     receivedAt,
     encryption: parsed?.encrypted ? 'encrypted-unverified-sender' : 'none',
     error: reason,
+    errorInfo: reasonInfo ?? null,
     classicEmail: false,
     inReplyTo: null,
     groupId: null,
@@ -294,18 +305,28 @@ function placeholder(
   };
 }
 
+/** Why a placeholder is one, as a code with the thrown value's sentence (and its own code). */
+function because(code: string, e: unknown): SentenceInfo {
+  const reason = detailOf(e);
+  return { code, args: { reason: sentenceOf(e) }, ...(reason ? { reason } : {}) };
+}
+
 /** A stable Message-ID for mail that has none, so re-fetching it never duplicates it. */
 function syntheticMid(source: Buffer): string {
   return `${createHash('sha256').update(source).digest('hex').slice(0, 32)}@estafette.invalid`;
 }
 
 /** The sender's date, but never in the future (a wrong clock must not pin a message on top). */
-function clampDate(date: Date | undefined, receivedAt: number): number {
+export function clampDate(date: Date | undefined, receivedAt: number): number {
   const t = date?.getTime();
   if (t === undefined || Number.isNaN(t)) return receivedAt;
+  // A Date header has whole seconds: the message was written somewhere in that second. Taking
+  // its end keeps a reply after the lines this device wrote earlier in the same second (say
+  // "waiting to be added" before "added you"), never after the moment it arrived.
+  const end = Math.floor(t / 1000) * 1000 + 999;
   // Senders smear a burst of messages over the following seconds so that their second-precision
   // Dates keep the order they were written in; a few minutes ahead is that (or clock skew).
-  return Math.min(t, receivedAt + FUTURE_TOLERANCE_MS);
+  return Math.min(end, t <= receivedAt ? receivedAt : receivedAt + FUTURE_TOLERANCE_MS);
 }
 
 const FUTURE_TOLERANCE_MS = 5 * 60_000;
@@ -417,7 +438,9 @@ function store(ctx: AccountContext, p: Prepared, events: CoreEvent[]): void {
   if (p.senderWarning) {
     // Never shown as the verified contact's: the chat warns and the message carries why.
     addSystemLine(ctx, chatId, p.senderWarning, events, { fromId: contact.id });
-    shown = { ...shown, error: shown.error ?? p.senderWarning.text };
+    shown = shown.error
+      ? shown
+      : { ...shown, error: p.senderWarning.text, errorInfo: p.senderWarning.system };
   }
   const muted = ctx.chats.flags(chatId).muted;
   insertAndAnnounce(ctx, shown, chatId, contact.id, false, events, !muted);
@@ -447,6 +470,7 @@ function insertAndAnnounce(
     state: outgoing ? 'sent' : 'received',
     encryption: p.encryption,
     error: p.error,
+    errorInfo: p.errorInfo ?? null,
     classicEmail: p.classicEmail,
     rfc724Mid: p.mid,
     system: p.system,
