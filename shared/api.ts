@@ -344,6 +344,10 @@ export const RpcErrorCode = {
   methodNotFound: -32601,
   invalidParams: -32602,
   internal: -32603,
-  /** The core refused: `data.code` is the core's ErrorCode, `message` its sentence. */
+  /**
+   * The core refused: `data.code` is the core's ErrorCode, `message` its sentence (English), and
+   * `data.detail`, when present, that sentence as a code with arguments (SentenceInfo) for a UI
+   * to say in its own language.
+   */
   core: -32000,
 } as const;

@@ -26,6 +26,21 @@ export const ServerSettingsSchema = z.object({
 });
 export type ServerSettingsValue = z.infer<typeof ServerSettingsSchema>;
 
+/**
+ * A sentence of the core (an error, a send failure, why a placeholder is one) for a UI to say in
+ * its own language: a code, its arguments (host names, addresses, ports, the server's own words:
+ * plain text, never markup) and, for a sentence that wraps another one, that one as `reason`.
+ * The English sentence next to it stays the one to show for a code the UI does not know.
+ */
+export const SentenceInfo = z.object({
+  code: z.string().max(100),
+  args: z.record(z.string(), z.string()),
+  reason: z
+    .object({ code: z.string().max(100), args: z.record(z.string(), z.string()) })
+    .optional(),
+});
+export type SentenceInfo = z.infer<typeof SentenceInfo>;
+
 export const ConnectivityStatus = z.enum(['not-started', 'connecting', 'connected', 'offline']);
 export const Connectivity = z.object({
   status: ConnectivityStatus,
@@ -33,6 +48,8 @@ export const Connectivity = z.object({
   reason: z.string().optional(),
   /** The error code behind `reason` (e.g. auth_failed: the account needs a new password). */
   code: z.string().optional(),
+  /** `reason` as a code with arguments, to say it in the UI's language. */
+  reasonInfo: SentenceInfo.optional(),
   /** When the next attempt is due (ms since epoch). */
   nextRetryAt: z.number().optional(),
 });
@@ -191,6 +208,8 @@ export const Message = z.object({
   encryption: Encryption,
   /** Why the message failed to send, or why a placeholder is one. */
   error: z.string().nullable(),
+  /** `error` as a code with arguments, to say it in the UI's language (absent: English only). */
+  errorInfo: SentenceInfo.nullable().optional(),
   /** True when the mail came from an ordinary mail client rather than a chat app. */
   classicEmail: z.boolean(),
   rfc724Mid: z.string(),

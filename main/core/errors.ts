@@ -1,3 +1,5 @@
+import type { SentenceInfo } from '../../shared/types.ts';
+
 /** Every failure the core reports carries a stable code (for programs) and a sentence (for people). */
 export type ErrorCode =
   | 'invalid_input'
@@ -19,16 +21,55 @@ export type ErrorCode =
   | 'storage'
   | 'internal';
 
+/**
+ * The sentence as a code with arguments, for a UI to say in its own language (shared/types.ts
+ * SentenceInfo). The English `sentence` stays the one shown for codes a UI does not know.
+ */
+export type SentenceDetail = SentenceInfo;
+
 export class CoreError extends Error {
   readonly code: ErrorCode;
   /** A complete sentence the UI can show as it is. */
   readonly sentence: string;
-  constructor(code: ErrorCode, sentence: string, options?: { cause?: unknown }) {
-    super(sentence, options);
+  /** `sentence` as a code with arguments, when the UI can say it in its own language. */
+  readonly detail: SentenceDetail | undefined;
+  constructor(
+    code: ErrorCode,
+    sentence: string,
+    options?: { cause?: unknown; detail?: SentenceDetail | undefined },
+  ) {
+    super(sentence, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'CoreError';
     this.code = code;
     this.sentence = sentence;
+    this.detail = options?.detail;
+    if (options?.detail) rememberDetail(sentence, options.detail);
   }
+}
+
+// Some layers pass a CoreError's sentence on without the error (the IMAP loop's connectivity
+// reason, the SMTP verdict). The sentence is a function of its code and arguments, so the
+// structured form can be found again from it; the most recent ones are kept.
+const recentDetails = new Map<string, SentenceDetail>();
+const RECENT_DETAILS_MAX = 500;
+
+function rememberDetail(sentence: string, detail: SentenceDetail): void {
+  recentDetails.delete(sentence);
+  recentDetails.set(sentence, detail);
+  if (recentDetails.size > RECENT_DETAILS_MAX) {
+    const oldest = recentDetails.keys().next();
+    if (!oldest.done) recentDetails.delete(oldest.value);
+  }
+}
+
+/** The code and arguments of a sentence a CoreError said recently, if it had them. */
+export function detailOfSentence(sentence: string | null | undefined): SentenceDetail | undefined {
+  return sentence ? recentDetails.get(sentence) : undefined;
+}
+
+/** The code and arguments of any thrown value's sentence, when it has them. */
+export function detailOf(e: unknown): SentenceDetail | undefined {
+  return e instanceof CoreError ? (e.detail ?? detailOfSentence(e.sentence)) : undefined;
 }
 
 export function isCoreError(e: unknown): e is CoreError {

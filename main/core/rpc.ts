@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { RpcErrorCode, api } from '../../shared/api.ts';
 import type { MethodName } from '../../shared/api.ts';
 import type { CoreEvent } from '../../shared/events.ts';
-import { CoreError } from './errors.ts';
+import { CoreError, detailOf } from './errors.ts';
+import type { SentenceDetail } from './errors.ts';
 
 const Request = z.object({
   jsonrpc: z.literal('2.0'),
@@ -20,7 +21,7 @@ export type RpcResponse =
   | {
       jsonrpc: '2.0';
       id: number | string | null;
-      error: { code: number; message: string; data?: { code: string } };
+      error: { code: number; message: string; data?: { code: string; detail?: SentenceDetail } };
     };
 
 /** What a host needs from the core: a call entry point. */
@@ -66,7 +67,7 @@ async function dispatch(
   } catch (e) {
     if (e instanceof CoreError) {
       const code = e.code === 'invalid_input' ? RpcErrorCode.invalidParams : RpcErrorCode.core;
-      return errorResponse(id, code, e.sentence, e.code);
+      return errorResponse(id, code, e.sentence, e.code, detailOf(e));
     }
     return errorResponse(
       id,
@@ -82,12 +83,11 @@ function errorResponse(
   code: number,
   message: string,
   coreCode?: string,
+  detail?: SentenceDetail,
 ): RpcResponse {
-  return {
-    jsonrpc: '2.0',
-    id,
-    error: coreCode ? { code, message, data: { code: coreCode } } : { code, message },
-  };
+  // `detail`: the sentence as a code with arguments, for the UI to say in its own language.
+  const data = coreCode ? { code: coreCode, ...(detail ? { detail } : {}) } : undefined;
+  return { jsonrpc: '2.0', id, error: data ? { code, message, data } : { code, message } };
 }
 
 /** The JSON-RPC notification that carries one core event to a client. */

@@ -450,4 +450,68 @@ export const de = {
     inviteGroupLeft:
       '{{who}} hat deine Gruppeneinladung verwendet, aber du bist nicht mehr in dieser Gruppe.',
   },
+  coreErrors: {
+    serverImap: 'Der IMAP-Server',
+    serverSmtp: 'Der Postausgangsserver (SMTP)',
+    usualPortsImap: 'IMAP läuft meist auf Port 993 mit TLS oder 143 mit STARTTLS',
+    usualPortsSmtp: 'der Postausgang (SMTP) läuft meist auf Port 465 mit TLS oder 587 mit STARTTLS',
+    serverSaid: 'Der Server antwortete: „{{said}}“.',
+    lastResort:
+      'Wenn dein Anbieter oder deine Organisation eine eigene Zertifizierungsstelle nutzt, füge sie als vertrauenswürdiges Zertifikat hinzu. Ungültige Zertifikate zu akzeptieren ist der letzte Ausweg: Dann kann jeder im Netz zwischen dir und dem Server dein Passwort und deine Mails lesen.',
+    loginPasswordRejected:
+      '{{server}} {{host}} hat das Passwort für {{user}} abgelehnt. Prüfe das Passwort; manche Anbieter verlangen für Mailprogramme ein App-Passwort.',
+    loginRefused:
+      '{{server}} {{host}} (Port {{port}}) hat keine Anmeldung mit Passwort für {{user}} angenommen.',
+    certExpired:
+      'Das Zertifikat von {{host}} (Port {{port}}) ist abgelaufen, daher hat Estafette der Verbindung nicht vertraut. Sag deinem Anbieter Bescheid.',
+    certNotYetValid:
+      'Das Zertifikat von {{host}} (Port {{port}}) ist noch nicht gültig; prüfe, ob die Uhr deines Computers richtig geht.',
+    certWrongName:
+      'Das Zertifikat von {{host}} (Port {{port}}) ist auf einen anderen Servernamen ausgestellt, daher hat Estafette der Verbindung nicht vertraut. Prüfe den Servernamen.',
+    certUntrusted:
+      'Das Zertifikat von {{host}} (Port {{port}}) ist nicht von einer Stelle signiert, der Estafette vertraut (es ist vielleicht selbst signiert).',
+    hostLookupFailed:
+      'Der Servername {{host}} konnte gerade nicht aufgelöst werden. Prüfe deine Internetverbindung und versuch es noch einmal.',
+    hostNotFound:
+      'Der Servername {{host}} wurde nicht gefunden. Prüfe die Schreibweise und deine Internetverbindung.',
+    connectionRefused:
+      '{{server}} {{host}} hat die Verbindung auf Port {{port}} abgelehnt. Prüfe den Port: {{usualPorts}}.',
+    serverSilent:
+      '{{server}} {{host}} hat auf Port {{port}} nicht rechtzeitig geantwortet. Prüfe Servername und Port sowie deine Internetverbindung.',
+    serverSilentFor:
+      '{{server}} {{host}} hat auf Port {{port}} nicht innerhalb von {{seconds}} Sekunden geantwortet. Prüfe Servername und Port sowie deine Internetverbindung.',
+    starttlsMissing:
+      '{{server}} {{host}} bietet auf Port {{port}} kein STARTTLS an, daher hat Estafette das Passwort nicht gesendet. Versuch Port {{tlsPort}} mit TLS.',
+    starttlsTampered:
+      'Der STARTTLS-Austausch mit {{host}} (Port {{port}}) wurde manipuliert, daher hat Estafette die Verbindung geschlossen. Versuch es in einem anderen Netz oder nutze TLS statt STARTTLS.',
+    tlsFailed:
+      'Estafette konnte keine verschlüsselte Verbindung mit {{host}} (Port {{port}}) aufbauen. Der Port erwartet vielleicht {{other}}; {{usualPorts}}.',
+    serverRefused: '{{server}} {{host}} (Port {{port}}) hat die Anfrage abgelehnt.',
+    serverRefusedAdvice:
+      'Versuch es später noch einmal oder prüfe die Einstellungen mit deinem Anbieter.',
+    connectionFailedImap:
+      'Die Verbindung zum IMAP-Server {{host}} (Port {{port}}) ist fehlgeschlagen. Prüfe deine Internetverbindung und die Servereinstellungen und versuch es dann noch einmal.',
+    connectionFailedSmtp:
+      'Die Verbindung zum Postausgangsserver (SMTP) {{host}} (Port {{port}}) ist fehlgeschlagen. Prüfe deine Internetverbindung und die Servereinstellungen und versuch es dann noch einmal.',
+    noServerToTry: 'Estafette hat keinen {{protocol}}-Server zum Ausprobieren gefunden.',
+    nothingReachable:
+      'Estafette hat keine veröffentlichten {{protocol}}-Einstellungen für {{domain}} gefunden, und unter {{guess}}, mail.{{domain}} und {{domain}} hat kein {{protocol}}-Server geantwortet. Gib die Servereinstellungen von Hand ein; die Hilfeseiten deines Anbieters nennen sie.',
+    plaintextRefused:
+      'Estafette sendet ein Passwort nie unverschlüsselt an den {{protocol}}-Server {{host}}. Wähle TLS oder STARTTLS.',
+    notAnAddress:
+      '„{{address}}“ ist keine E-Mail-Adresse. Gib sie in der Form name@example.org ein.',
+    invalidEnvelope: 'Die Nachricht hat einen ungültigen Absender oder Empfänger.',
+    noRecipients: 'Die Nachricht hat keine Empfänger.',
+    messageRefused: '{{host}} hat die Nachricht abgelehnt.',
+    messageRefusedSaid: '{{host}} hat die Nachricht abgelehnt: {{said}}',
+    messageDeferred: '{{host}} kann die Nachricht gerade nicht annehmen.',
+    messageDeferredSaid: '{{host}} kann die Nachricht gerade nicht annehmen: {{said}}',
+    sendRetrying: 'Noch nicht gesendet: {{reason}} Estafette versucht es erneut.',
+    notProcessed: 'Diese Nachricht konnte nicht verarbeitet werden. {{reason}}',
+    unreadable: 'Diese Nachricht konnte nicht gelesen werden: {{reason}}',
+    noSender:
+      'Diese Nachricht hat keine gültige Absenderadresse, daher kann Estafette nicht sagen, wer sie gesendet hat.',
+    undecryptable: 'Diese Nachricht konnte nicht entschlüsselt werden. {{reason}}',
+    damaged: 'Diese Nachricht ist beschädigt und vielleicht unvollständig. {{problems}}',
+  },
 } as const satisfies Catalogue;

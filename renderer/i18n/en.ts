@@ -436,4 +436,65 @@ export const en = {
       '{{who}} used an invite that expired on {{date}}, so they are not verified. Show them a new invite to verify them.',
     inviteGroupLeft: '{{who}} used your group invite, but you are no longer in that group.',
   },
+  coreErrors: {
+    serverImap: 'The IMAP server',
+    serverSmtp: 'The outgoing mail (SMTP) server',
+    usualPortsImap: 'IMAP usually runs on port 993 with TLS or 143 with STARTTLS',
+    usualPortsSmtp: 'outgoing mail (SMTP) usually runs on port 465 with TLS or 587 with STARTTLS',
+    serverSaid: 'The server said: "{{said}}".',
+    lastResort:
+      'If your provider or organisation uses its own certificate authority, add it as a trusted certificate. Accepting invalid certificates is a last resort: it lets anyone on the network between you and the server read your password and mail.',
+    loginPasswordRejected:
+      '{{server}} {{host}} rejected the password for {{user}}. Check the password; some providers require an app password for mail programs.',
+    loginRefused:
+      '{{server}} {{host}} (port {{port}}) did not accept a password login for {{user}}.',
+    certExpired:
+      'The certificate of {{host}} (port {{port}}) has expired, so Estafette did not trust the connection. Tell your provider.',
+    certNotYetValid:
+      "The certificate of {{host}} (port {{port}}) is not valid yet; check that your computer's clock is right.",
+    certWrongName:
+      'The certificate presented by {{host}} (port {{port}}) is made out to a different server name, so Estafette did not trust the connection. Check the server name.',
+    certUntrusted:
+      'The certificate of {{host}} (port {{port}}) is not signed by an authority Estafette trusts (it may be self-signed).',
+    hostLookupFailed:
+      'The server name {{host}} could not be looked up right now. Check your internet connection and try again.',
+    hostNotFound:
+      'The server name {{host}} could not be found. Check its spelling and your internet connection.',
+    connectionRefused:
+      '{{server}} {{host}} refused the connection on port {{port}}. Check the port: {{usualPorts}}.',
+    serverSilent:
+      '{{server}} {{host}} did not answer on port {{port}} in time. Check the server name and port, and your internet connection.',
+    serverSilentFor:
+      '{{server}} {{host}} did not answer on port {{port}} within {{seconds}} seconds. Check the server name and port, and your internet connection.',
+    starttlsMissing:
+      '{{server}} {{host}} does not offer STARTTLS on port {{port}}, so Estafette did not send the password. Try port {{tlsPort}} with TLS.',
+    starttlsTampered:
+      'The STARTTLS exchange with {{host}} (port {{port}}) was tampered with, so Estafette closed the connection. Try again on another network, or use TLS instead of STARTTLS.',
+    tlsFailed:
+      'Estafette could not set up an encrypted connection with {{host}} (port {{port}}). The port may expect {{other}} instead; {{usualPorts}}.',
+    serverRefused: '{{server}} {{host}} (port {{port}}) refused the request.',
+    serverRefusedAdvice: 'Try again later, or check the settings with your provider.',
+    connectionFailedImap:
+      'The connection to the IMAP server {{host}} (port {{port}}) failed. Check your internet connection and the server settings, then try again.',
+    connectionFailedSmtp:
+      'The connection to the outgoing mail (SMTP) server {{host}} (port {{port}}) failed. Check your internet connection and the server settings, then try again.',
+    noServerToTry: 'Estafette found no {{protocol}} server to try.',
+    nothingReachable:
+      "Estafette found no published {{protocol}} settings for {{domain}}, and no {{protocol}} server answered at {{guess}}, mail.{{domain}} or {{domain}}. Enter the server settings by hand; your provider's help pages list them.",
+    plaintextRefused:
+      'Estafette never sends a password to the {{protocol}} server {{host}} without encryption. Choose TLS or STARTTLS.',
+    notAnAddress: '"{{address}}" is not an email address. Enter it in the form name@example.org.',
+    invalidEnvelope: 'The message has an invalid sender or recipient.',
+    noRecipients: 'The message has no recipients.',
+    messageRefused: '{{host}} refused the message.',
+    messageRefusedSaid: '{{host}} refused the message: {{said}}',
+    messageDeferred: '{{host}} could not take the message now.',
+    messageDeferredSaid: '{{host}} could not take the message now: {{said}}',
+    sendRetrying: 'Not sent yet: {{reason}} Estafette will try again.',
+    notProcessed: 'This message could not be processed. {{reason}}',
+    unreadable: 'This message could not be read: {{reason}}',
+    noSender: 'This message has no valid sender address, so Estafette cannot tell who sent it.',
+    undecryptable: 'This message could not be decrypted. {{reason}}',
+    damaged: 'This message is damaged and may be incomplete. {{problems}}',
+  },
 } as const satisfies Catalogue;

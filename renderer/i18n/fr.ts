@@ -452,4 +452,68 @@ export const fr = {
     inviteGroupLeft:
       '{{who}} a utilisé votre invitation de groupe, mais vous ne faites plus partie de ce groupe.',
   },
+  coreErrors: {
+    serverImap: 'Le serveur IMAP',
+    serverSmtp: 'Le serveur d’envoi (SMTP)',
+    usualPortsImap: 'IMAP utilise en général le port 993 avec TLS ou le port 143 avec STARTTLS',
+    usualPortsSmtp:
+      'l’envoi (SMTP) utilise en général le port 465 avec TLS ou le port 587 avec STARTTLS',
+    serverSaid: 'Le serveur a répondu : « {{said}} ».',
+    lastResort:
+      'Si votre fournisseur ou votre organisation utilise sa propre autorité de certification, ajoutez-la comme certificat de confiance. Accepter les certificats non valides est un dernier recours : n’importe qui sur le réseau entre vous et le serveur pourrait alors lire votre mot de passe et vos messages.',
+    loginPasswordRejected:
+      '{{server}} {{host}} a refusé le mot de passe de {{user}}. Vérifiez le mot de passe ; certains fournisseurs exigent un mot de passe d’application pour les logiciels de messagerie.',
+    loginRefused:
+      '{{server}} {{host}} (port {{port}}) n’a pas accepté de connexion par mot de passe pour {{user}}.',
+    certExpired:
+      'Le certificat de {{host}} (port {{port}}) a expiré : Estafette n’a donc pas fait confiance à la connexion. Prévenez votre fournisseur.',
+    certNotYetValid:
+      'Le certificat de {{host}} (port {{port}}) n’est pas encore valide ; vérifiez que l’horloge de votre ordinateur est à l’heure.',
+    certWrongName:
+      'Le certificat présenté par {{host}} (port {{port}}) est établi pour un autre nom de serveur : Estafette n’a donc pas fait confiance à la connexion. Vérifiez le nom du serveur.',
+    certUntrusted:
+      'Le certificat de {{host}} (port {{port}}) n’est pas signé par une autorité à laquelle Estafette fait confiance (il est peut-être auto-signé).',
+    hostLookupFailed:
+      'Le nom de serveur {{host}} n’a pas pu être résolu pour l’instant. Vérifiez votre connexion à Internet et réessayez.',
+    hostNotFound:
+      'Le nom de serveur {{host}} est introuvable. Vérifiez son orthographe et votre connexion à Internet.',
+    connectionRefused:
+      '{{server}} {{host}} a refusé la connexion sur le port {{port}}. Vérifiez le port : {{usualPorts}}.',
+    serverSilent:
+      '{{server}} {{host}} n’a pas répondu à temps sur le port {{port}}. Vérifiez le nom du serveur, le port et votre connexion à Internet.',
+    serverSilentFor:
+      '{{server}} {{host}} n’a pas répondu sur le port {{port}} dans les {{seconds}} secondes. Vérifiez le nom du serveur, le port et votre connexion à Internet.',
+    starttlsMissing:
+      '{{server}} {{host}} ne propose pas STARTTLS sur le port {{port}} : Estafette n’a donc pas envoyé le mot de passe. Essayez le port {{tlsPort}} avec TLS.',
+    starttlsTampered:
+      'L’échange STARTTLS avec {{host}} (port {{port}}) a été falsifié : Estafette a donc fermé la connexion. Réessayez depuis un autre réseau, ou utilisez TLS au lieu de STARTTLS.',
+    tlsFailed:
+      'Estafette n’a pas pu établir de connexion chiffrée avec {{host}} (port {{port}}). Le port attend peut-être {{other}} ; {{usualPorts}}.',
+    serverRefused: '{{server}} {{host}} (port {{port}}) a refusé la demande.',
+    serverRefusedAdvice: 'Réessayez plus tard, ou vérifiez les réglages avec votre fournisseur.',
+    connectionFailedImap:
+      'La connexion au serveur IMAP {{host}} (port {{port}}) a échoué. Vérifiez votre connexion à Internet et les réglages du serveur, puis réessayez.',
+    connectionFailedSmtp:
+      'La connexion au serveur d’envoi (SMTP) {{host}} (port {{port}}) a échoué. Vérifiez votre connexion à Internet et les réglages du serveur, puis réessayez.',
+    noServerToTry: 'Estafette n’a trouvé aucun serveur {{protocol}} à essayer.',
+    nothingReachable:
+      'Estafette n’a trouvé aucun réglage {{protocol}} publié pour {{domain}}, et aucun serveur {{protocol}} n’a répondu à {{guess}}, mail.{{domain}} ou {{domain}}. Saisissez les réglages du serveur à la main ; les pages d’aide de votre fournisseur les indiquent.',
+    plaintextRefused:
+      'Estafette n’envoie jamais de mot de passe au serveur {{protocol}} {{host}} sans chiffrement. Choisissez TLS ou STARTTLS.',
+    notAnAddress:
+      '« {{address}} » n’est pas une adresse e-mail. Saisissez-la sous la forme nom@example.org.',
+    invalidEnvelope: 'Le message a un expéditeur ou un destinataire non valide.',
+    noRecipients: 'Le message n’a aucun destinataire.',
+    messageRefused: '{{host}} a refusé le message.',
+    messageRefusedSaid: '{{host}} a refusé le message : {{said}}',
+    messageDeferred: '{{host}} ne peut pas prendre le message pour l’instant.',
+    messageDeferredSaid: '{{host}} ne peut pas prendre le message pour l’instant : {{said}}',
+    sendRetrying: 'Pas encore envoyé : {{reason}} Estafette réessaiera.',
+    notProcessed: 'Ce message n’a pas pu être traité. {{reason}}',
+    unreadable: 'Ce message n’a pas pu être lu : {{reason}}',
+    noSender:
+      'Ce message n’a pas d’adresse d’expéditeur valide : Estafette ne peut donc pas savoir qui l’a envoyé.',
+    undecryptable: 'Ce message n’a pas pu être déchiffré. {{reason}}',
+    damaged: 'Ce message est endommagé et peut être incomplet. {{problems}}',
+  },
 } as const satisfies Catalogue;

@@ -4,16 +4,20 @@
  */
 import { CoreEvent } from '../../shared/events.ts';
 import type { CoreEvent as CoreEventValue } from '../../shared/events.ts';
+import { SentenceInfo } from '../../shared/types.ts';
 
 /** A refused call: `message` is the core's own sentence, `code` its stable error code. */
 export class CoreCallError extends Error {
   readonly code: string;
   readonly rpcCode: number;
-  constructor(message: string, rpcCode: number, code: string) {
+  /** `message` as a code with arguments, to say it in the UI's language (renderer/state/errors.ts). */
+  readonly detail: SentenceInfo | undefined;
+  constructor(message: string, rpcCode: number, code: string, detail?: SentenceInfo) {
     super(message);
     this.name = 'CoreCallError';
     this.code = code;
     this.rpcCode = rpcCode;
+    this.detail = detail;
   }
 }
 
@@ -25,7 +29,7 @@ interface Pending {
 interface RpcErrorBody {
   code: number;
   message: string;
-  data?: { code?: string };
+  data?: { code?: string; detail?: unknown };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -86,8 +90,14 @@ export class JsonRpcClient {
     this.pending.delete(message.id);
     if (isRecord(message.error)) {
       const body = message.error as unknown as RpcErrorBody;
+      const detail = SentenceInfo.safeParse(body.data?.detail);
       pending.reject(
-        new CoreCallError(String(body.message), Number(body.code), body.data?.code ?? 'internal'),
+        new CoreCallError(
+          String(body.message),
+          Number(body.code),
+          body.data?.code ?? 'internal',
+          detail.success ? detail.data : undefined,
+        ),
       );
     } else {
       pending.resolve(message.result);

@@ -183,7 +183,10 @@ async function firstWorking<Info>(
   }
   return {
     error:
-      best ?? new CoreError('autoconfig_failed', `Estafette found no ${protocol} server to try.`),
+      best ??
+      new CoreError('autoconfig_failed', `Estafette found no ${protocol} server to try.`, {
+        detail: { code: 'no_server_to_try', args: { protocol: protocol.toLowerCase() } },
+      }),
   };
 }
 
@@ -192,7 +195,10 @@ function nothingReachable(protocol: Protocol, domain: string, cause: CoreError):
   return new CoreError(
     'autoconfig_failed',
     `Estafette found no published ${protocol} settings for ${domain}, and no ${protocol} server answered at ${which}, mail.${domain} or ${domain}. Enter the server settings by hand; your provider's help pages list them.`,
-    { cause },
+    {
+      cause,
+      detail: { code: 'nothing_reachable', args: { protocol: protocol.toLowerCase(), domain } },
+    },
   );
 }
 

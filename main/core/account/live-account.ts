@@ -17,6 +17,8 @@ import { ContactRepo } from '../chat/contacts.ts';
 import { ChatRepo } from '../chat/chats.ts';
 import { MessageRepo } from '../chat/messages.ts';
 import { Outbox } from '../chat/outbox.ts';
+import { detailOfSentence } from '../errors.ts';
+import { smtpSentenceDetail } from '../transport/connection-error.ts';
 import { composeOutgoing, loadReceive, loadSmtp, smtpModule } from './pipelines.ts';
 import type { EventBus } from '../events.ts';
 import { readPrivateKey, readPublicKey } from '../crypto/keys.ts';
@@ -89,9 +91,14 @@ export class LiveAccount {
       kickOutbox: () => this.outbox.kick(),
     };
     // Read the settings at judging time, so the verdict names the SMTP server in use.
-    this.outbox = new Outbox(this.ctx, composeOutgoing, (e) =>
-      smtpModule().judgeSendFailure(e, this.config.settings.smtp),
-    );
+    // The verdict's sentence also as a code with arguments, for the UI's language.
+    this.outbox = new Outbox(this.ctx, composeOutgoing, (e) => {
+      const verdict = smtpModule().judgeSendFailure(e, this.config.settings.smtp);
+      const detail =
+        detailOfSentence(verdict.sentence) ??
+        smtpSentenceDetail(verdict.sentence, this.config.settings.smtp.host);
+      return { ...verdict, detail };
+    });
   }
 
   /** Write a new account's directory, database and secrets. */
@@ -294,10 +301,12 @@ export class LiveAccount {
     nextRetryAt?: number;
   }): void {
     const wasConnected = this.connectivity.status === 'connected';
+    const reasonInfo = detailOfSentence(c.reason);
     this.connectivity = {
       status: c.status,
       reason: c.reason,
       code: c.code,
+      ...(reasonInfo ? { reasonInfo } : {}),
       nextRetryAt: c.nextRetryAt,
     };
     if (c.status === 'connected' && !wasConnected) this.outbox.retryNow();

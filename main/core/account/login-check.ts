@@ -64,6 +64,12 @@ function refusePlaintext(protocol: Protocol, server: ServerEndpoint): void {
     throw new CoreError(
       'tls_unavailable',
       `Estafette never sends a password to the ${protocol} server ${server.host} without encryption. Choose TLS or STARTTLS.`,
+      {
+        detail: {
+          code: 'plaintext_refused',
+          args: { protocol: protocol.toLowerCase(), host: server.host },
+        },
+      },
     );
   }
 }

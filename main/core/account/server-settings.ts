@@ -61,6 +61,7 @@ export function parseEmailAddress(address: string): EmailAddressParts {
     throw new CoreError(
       'invalid_input',
       `"${trimmed}" is not an email address. Enter it in the form name@example.org.`,
+      { detail: { code: 'not_an_address', args: { address: trimmed } } },
     );
   }
   return { address: `${localPart}@${domain}`, localPart, domain };

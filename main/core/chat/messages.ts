@@ -5,9 +5,10 @@ import type {
   Encryption,
   Message,
   MessageState,
+  SentenceInfo as SentenceInfoValue,
   SystemLine,
 } from '../../../shared/types.ts';
-import { SystemLineCode } from '../../../shared/types.ts';
+import { SentenceInfo, SystemLineCode } from '../../../shared/types.ts';
 import { CoreError } from '../errors.ts';
 
 interface MessageRow {
@@ -27,6 +28,7 @@ interface MessageRow {
   classic_email: number;
   rfc724_mid: string;
   system: string | null;
+  error_info: string | null;
 }
 
 interface AttachmentRow {
@@ -51,6 +53,8 @@ export interface NewMessage {
   state: MessageState;
   encryption: Encryption;
   error?: string | null;
+  /** `error` as a code with arguments (the localisable form). */
+  errorInfo?: SentenceInfoValue | null | undefined;
   classicEmail?: boolean;
   rfc724Mid: string;
   inReplyTo?: string | null;
@@ -74,9 +78,10 @@ export class MessageRepo {
     this.db = db;
     this.insertStmt = db.prepare(`INSERT INTO messages
       (chat_id, from_id, outgoing, kind, text, quoted_text, subject, timestamp, received_at, state,
-       encryption, error, classic_email, rfc724_mid, in_reply_to, imap_uid, system)
+       encryption, error, classic_email, rfc724_mid, in_reply_to, imap_uid, system, error_info)
       VALUES (@chatId, @fromId, @outgoing, @kind, @text, @quotedText, @subject, @timestamp, @receivedAt,
-       @state, @encryption, @error, @classicEmail, @rfc724Mid, @inReplyTo, @imapUid, @system)`);
+       @state, @encryption, @error, @classicEmail, @rfc724Mid, @inReplyTo, @imapUid, @system,
+       @errorInfo)`);
     this.insertAttachment = db.prepare(
       'INSERT INTO attachments (message_id, filename, content_type, size, blob) VALUES (?, ?, ?, ?, ?)',
     );
@@ -110,6 +115,7 @@ export class MessageRepo {
       inReplyTo: m.inReplyTo ?? null,
       imapUid: m.imapUid ?? null,
       system: m.system ? JSON.stringify(m.system) : null,
+      errorInfo: m.error && m.errorInfo ? JSON.stringify(m.errorInfo) : null,
     });
     const id = Number(info.lastInsertRowid);
     for (const a of m.attachments ?? []) {
@@ -170,12 +176,22 @@ export class MessageRepo {
     })();
   }
 
-  setState(id: number, state: MessageState, error: string | null = null): void {
-    this.db.prepare('UPDATE messages SET state = ?, error = ? WHERE id = ?').run(state, error, id);
+  /** `errorInfo`: the error as a code with arguments, when the UI can say it in its language. */
+  setState(
+    id: number,
+    state: MessageState,
+    error: string | null = null,
+    errorInfo: SentenceInfoValue | null = null,
+  ): void {
+    this.db
+      .prepare('UPDATE messages SET state = ?, error = ?, error_info = ? WHERE id = ?')
+      .run(state, error, error !== null && errorInfo ? JSON.stringify(errorInfo) : null, id);
   }
 
-  setError(id: number, error: string | null): void {
-    this.db.prepare('UPDATE messages SET error = ? WHERE id = ?').run(error, id);
+  setError(id: number, error: string | null, errorInfo: SentenceInfoValue | null = null): void {
+    this.db
+      .prepare('UPDATE messages SET error = ?, error_info = ? WHERE id = ?')
+      .run(error, error !== null && errorInfo ? JSON.stringify(errorInfo) : null, id);
   }
 
   /** Our outgoing messages with these Message-IDs become read; returns the changed ids. */
@@ -265,6 +281,7 @@ export class MessageRepo {
       state: r.state,
       encryption: r.encryption,
       error: r.error,
+      errorInfo: r.error === null ? null : sentenceInfoOf(r.error_info),
       classicEmail: r.classic_email === 1,
       rfc724Mid: r.rfc724_mid,
       system: systemLineOf(r.system),
@@ -282,6 +299,17 @@ export function systemLineOf(raw: string | null): SystemLine | null {
     const args: Record<string, string> = {};
     for (const [k, a] of Object.entries(v.args)) if (typeof a === 'string') args[k] = a;
     return { code: code.data, args };
+  } catch {
+    return null;
+  }
+}
+
+/** The stored code and arguments of a message's error; null when absent or unreadable. */
+export function sentenceInfoOf(raw: string | null): SentenceInfoValue | null {
+  if (!raw) return null;
+  try {
+    const parsed = SentenceInfo.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : null;
   } catch {
     return null;
   }

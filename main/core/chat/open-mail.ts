@@ -101,7 +101,6 @@ export async function openMail(job: OpenJob): Promise<OpenedMail> {
   } catch (e) {
     return { outerError: errorData(e) };
   }
-  (globalThis as any).__lt?.('om.parsed'); // LTRACE
   // Mail without a sender becomes a placeholder before anything is decrypted.
   if (!outer.from || !outer.encrypted) return { outer };
   const armored = outer.encrypted.armored;
@@ -112,7 +111,6 @@ export async function openMail(job: OpenJob): Promise<OpenedMail> {
       decrypting && early === armored
         ? await decrypting
         : await decryptArmored(armored, secretKeys);
-    (globalThis as any).__lt?.('om.decrypted'); // LTRACE
     return await openEncrypted(outer, outer.from.addr, decrypted, job.signerKeys);
   } catch {
     // Anything openpgp.js refused on the way; crypto/pgp.ts tells a damaged message from one
@@ -168,7 +166,6 @@ async function openEncrypted(
     return { outer, data, innerError: errorData(e) };
   }
 
-  (globalThis as any).__lt?.('om.innerparsed'); // LTRACE
   // Candidates in order: what the caller passed, then the key this message announces.
   const candidates: PublicKey[] = [];
   const candidateBytes: Uint8Array[] = [];
@@ -190,7 +187,6 @@ async function openEncrypted(
 
   // One verification pass (the packets are read once): openpgp.js checks each signature with
   // the first candidate holding its issuer key ID, as judgeSignatures picks the first expected.
-  (globalThis as any).__lt?.('om.verify0'); // LTRACE
   const results = await decrypted.verify(candidates, date, deltaChatProfile);
   const signatures: SignatureCheck[] = await Promise.all(
     results.map(async (r) => {
@@ -217,7 +213,6 @@ async function openEncrypted(
       };
     }),
   );
-  (globalThis as any).__lt?.('om.verified'); // LTRACE
   return { outer, data, merged, candidates: candidateBytes, announced, signatures };
 }
 

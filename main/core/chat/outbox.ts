@@ -4,7 +4,8 @@
  * that message failed with the reason and the queue moves on.
  */
 import type { AccountContext } from '../account/context.ts';
-import { CoreError, sentenceOf } from '../errors.ts';
+import { CoreError, detailOf, sentenceOf } from '../errors.ts';
+import type { SentenceDetail } from '../errors.ts';
 import type { Composed } from './outgoing.ts';
 
 /** What the outbox needs from SMTP. */
@@ -13,7 +14,12 @@ export interface MailSubmitter {
 }
 
 /** Decides whether a send error is worth retrying. */
-export type FailureJudge = (e: unknown) => { permanent: boolean; sentence: string };
+export type FailureJudge = (e: unknown) => {
+  permanent: boolean;
+  sentence: string;
+  /** `sentence` as a code with arguments, for the UI's language. */
+  detail?: SentenceDetail | undefined;
+};
 
 interface Job {
   id: number;
@@ -117,7 +123,6 @@ export class Outbox {
   /** One send attempt; false when the queue must wait (temporary failure). */
   private async attempt(job: Job, submitter: MailSubmitter): Promise<boolean> {
     const { ctx } = this;
-    (globalThis as any).__lt?.('ob.attempt'); // LTRACE
     let raw = job.raw;
     let recipients: string[] = job.recipients ? (JSON.parse(job.recipients) as string[]) : [];
     if (!raw && job.message_id !== null) {
@@ -151,6 +156,7 @@ export class Outbox {
           e instanceof CoreError
             ? e.sentence
             : `This message could not be prepared for sending. ${sentenceOf(e)}`,
+          detailOf(e),
         );
         return true;
       }
@@ -160,13 +166,11 @@ export class Outbox {
       return true;
     }
     try {
-      (globalThis as any).__lt?.('smtp.start'); // LTRACE
       await submitter.send({ from: ctx.addr, to: recipients, raw });
-      (globalThis as any).__lt?.('smtp.done'); // LTRACE
     } catch (e) {
       const verdict = this.judge(e);
       if (verdict.permanent) {
-        this.fail(job, verdict.sentence);
+        this.fail(job, verdict.sentence, verdict.detail);
         return true;
       }
       const attempts = job.attempts + 1;
@@ -182,6 +186,7 @@ export class Outbox {
           ctx.messages.setError(
             job.message_id,
             `Not sent yet: ${verdict.sentence} Estafette will try again.`,
+            { code: 'send_retrying', args: { reason: verdict.sentence }, reason: verdict.detail },
           );
         }
       })();
@@ -193,16 +198,17 @@ export class Outbox {
       ctx.db.prepare('DELETE FROM outbox WHERE id = ?').run(job.id);
       if (job.message_id !== null) ctx.messages.setState(job.message_id, 'sent', null);
     })();
-    (globalThis as any).__lt?.('ob.sent'); // LTRACE
     if (job.message_id !== null) this.announce(job.message_id);
     return true;
   }
 
-  private fail(job: Job, sentence: string): void {
+  private fail(job: Job, sentence: string, detail?: SentenceDetail): void {
     const messageId = job.message_id;
     this.ctx.db.transaction(() => {
       this.ctx.db.prepare('DELETE FROM outbox WHERE id = ?').run(job.id);
-      if (messageId !== null) this.ctx.messages.setState(messageId, 'failed', sentence);
+      if (messageId !== null) {
+        this.ctx.messages.setState(messageId, 'failed', sentence, detail ?? null);
+      }
     })();
     if (messageId !== null) this.announce(messageId);
     else {

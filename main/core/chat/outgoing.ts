@@ -65,7 +65,6 @@ export async function composeOutgoing(ctx: AccountContext, messageId: number): P
     );
   }
 
-  (globalThis as any).__lt?.('c.keys'); // LTRACE
   const attachments = [];
   for (const a of msg.attachments) {
     attachments.push({
@@ -124,19 +123,16 @@ export async function composeOutgoing(ctx: AccountContext, messageId: number): P
   }
   const outerDate = randomizedOuterDate(new Date(msg.timestamp));
   const inner = await composeInner(out, { protectedHeaders: true, outerDate });
-  (globalThis as any).__lt?.('c.inner'); // LTRACE
   const armored = await encryptAndSign({
     data: inner,
     encryptionKeys: [...keyed.map((k) => k.key), ctx.keys.public],
     signingKey: ctx.keys.secret,
   });
-  (globalThis as any).__lt?.('c.enc'); // LTRACE
   const raw = await composeEncryptedOuter({
     from: ctx.addr,
     messageId: msg.rfc724Mid,
     date: outerDate,
     armored,
   });
-  (globalThis as any).__lt?.('c.outer'); // LTRACE
   return { raw, recipients, encrypted: true };
 }

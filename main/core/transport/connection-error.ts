@@ -3,7 +3,7 @@
  * nodemailer) into a CoreError whose sentence names the server and port and says what to do.
  */
 import { CoreError } from '../errors.ts';
-import type { ErrorCode } from '../errors.ts';
+import type { ErrorCode, SentenceDetail } from '../errors.ts';
 import type { ServerAddress } from './connection.ts';
 
 export type Protocol = 'IMAP' | 'SMTP';
@@ -98,13 +98,17 @@ export function collectFacts(error: unknown): ErrorFacts {
 }
 
 // The server's own words help ("[UNAVAILABLE] Maintenance"), but they are untrusted text.
-function quoteServer(text: string | null): string {
+function serverWords(text: string | null): string {
   if (text === null) return '';
-  const clean = text
+  return text
     .replace(/[^\x20-\x7e]+/g, ' ')
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, 160);
+}
+
+function quoteServer(text: string | null): string {
+  const clean = serverWords(text);
   return clean === '' ? '' : ` The server said: "${clean}".`;
 }
 
@@ -117,6 +121,19 @@ function usualPorts(protocol: Protocol): string {
 function has(codes: Set<string>, wanted: Set<string>): boolean {
   for (const c of codes) if (wanted.has(c)) return true;
   return false;
+}
+
+/** Which certificate problem it is: the code of its sentence (renderer/features/errors). */
+function certificateCode(facts: ErrorFacts): string {
+  const { codes, message } = facts;
+  if (codes.has('CERT_HAS_EXPIRED') || /expired/i.test(message)) return 'cert_expired';
+  if (codes.has('CERT_NOT_YET_VALID') || /not yet valid/i.test(message)) {
+    return 'cert_not_yet_valid';
+  }
+  if (codes.has('ERR_TLS_CERT_ALTNAME_INVALID') || /altnames|does not match/i.test(message)) {
+    return 'cert_wrong_name';
+  }
+  return 'cert_untrusted';
 }
 
 function certificateSentence(facts: ErrorFacts, where: string): string {
@@ -161,8 +178,22 @@ export function classifyConnectionError(
   const { codes, message } = facts;
   const kind = protocol === 'IMAP' ? 'The IMAP server' : 'The outgoing mail (SMTP) server';
   const where = `${server.host} (port ${server.port})`;
-  const make = (code: ErrorCode, sentence: string): CoreError =>
-    new CoreError(code, sentence, { cause: error });
+  // Every sentence also as a code with arguments, for the UI to say in its own language.
+  const base = {
+    protocol: protocol.toLowerCase(),
+    host: server.host,
+    port: String(server.port),
+    user: server.user,
+  };
+  const make = (
+    code: ErrorCode,
+    sentence: string,
+    key: string,
+    args: Record<string, string> = {},
+  ): CoreError => {
+    const detail: SentenceDetail = { code: key, args: { ...base, ...args } };
+    return new CoreError(code, sentence, { cause: error, detail });
+  };
 
   // Authentication first: only a server that answered can refuse a password.
   const smtpAuthError =
@@ -176,33 +207,39 @@ export function classifyConnectionError(
     return make(
       'auth_failed',
       `${kind} ${server.host} rejected the password for ${server.user}. Check the password; some providers require an app password for mail programs.`,
+      'login_password_rejected',
     );
   }
   if (codes.has('EAUTH') || facts.authenticationFailed || /login is disabled/i.test(message)) {
     return make(
       'server_rejected',
       `${kind} ${where} did not accept a password login for ${server.user}.${quoteServer(facts.serverText)}`,
+      'login_refused',
+      { said: serverWords(facts.serverText) },
     );
   }
   if (isCertificateFailure(facts)) {
-    return make('certificate_untrusted', certificateSentence(facts, where));
+    return make('certificate_untrusted', certificateSentence(facts, where), certificateCode(facts));
   }
   if (has(codes, dnsCodes)) {
     if (codes.has('EAI_AGAIN')) {
       return make(
         'host_not_found',
         `The server name ${server.host} could not be looked up right now. Check your internet connection and try again.`,
+        'host_lookup_failed',
       );
     }
     return make(
       'host_not_found',
       `The server name ${server.host} could not be found. Check its spelling and your internet connection.`,
+      'host_not_found',
     );
   }
   if (codes.has('ECONNREFUSED')) {
     return make(
       'connection_refused',
       `${kind} ${server.host} refused the connection on port ${server.port}. Check the port: ${usualPorts(protocol)}.`,
+      'connection_refused',
     );
   }
   if (has(codes, timeoutCodes)) {
@@ -213,6 +250,8 @@ export function classifyConnectionError(
     return make(
       'timeout',
       `${kind} ${server.host} did not answer on port ${server.port} ${within}. Check the server name and port, and your internet connection.`,
+      timeoutMs === undefined ? 'server_silent' : 'server_silent_for',
+      timeoutMs === undefined ? {} : { seconds: String(Math.max(1, Math.round(timeoutMs / 1000))) },
     );
   }
   const starttlsMissing =
@@ -221,12 +260,14 @@ export function classifyConnectionError(
     return make(
       'tls_unavailable',
       `${kind} ${server.host} does not offer STARTTLS on port ${server.port}, so Estafette did not send the password. Try ${protocol === 'IMAP' ? 'port 993' : 'port 465'} with TLS.`,
+      'starttls_missing',
     );
   }
   if (codes.has('STARTTLS_INJECTION')) {
     return make(
       'tls_unavailable',
       `The STARTTLS exchange with ${where} was tampered with, so Estafette closed the connection. Try again on another network, or use TLS instead of STARTTLS.`,
+      'starttls_tampered',
     );
   }
   if (
@@ -239,6 +280,8 @@ export function classifyConnectionError(
     return make(
       'tls_unavailable',
       `Estafette could not set up an encrypted connection with ${where}. The port may expect ${other} instead; ${usualPorts(protocol)}.`,
+      'tls_failed',
+      { other },
     );
   }
   if (
@@ -250,10 +293,36 @@ export function classifyConnectionError(
     return make(
       'server_rejected',
       `${kind} ${where} refused the request.${quoteServer(facts.serverText)} Try again later, or check the settings with your provider.`,
+      'server_refused',
+      { said: serverWords(facts.serverText) },
     );
   }
   return make(
     'network',
     `The connection to ${kind.replace(/^The /, 'the ')} ${where} failed. Check your internet connection and the server settings, then try again.`,
+    'connection_failed',
   );
+}
+
+/**
+ * The code and arguments of the sentences the SMTP sender writes itself for a refused message
+ * (transport/smtp.ts classifySmtpError), which carry no structured form of their own.
+ */
+export function smtpSentenceDetail(sentence: string, host: string): SentenceDetail | undefined {
+  const fixed: Record<string, string> = {
+    'The message has an invalid sender or recipient.': 'invalid_envelope',
+    'The message has no recipients.': 'no_recipients',
+  };
+  if (Object.hasOwn(fixed, sentence)) return { code: fixed[sentence]!, args: {} };
+  const forms: [string, string][] = [
+    [`${host} refused the message`, 'message_refused'],
+    [`${host} could not take the message now`, 'message_deferred'],
+  ];
+  for (const [start, code] of forms) {
+    if (!sentence.startsWith(start)) continue;
+    const rest = sentence.slice(start.length);
+    if (rest === '.') return { code, args: { host, said: '' } };
+    if (rest.startsWith(': ')) return { code, args: { host, said: rest.slice(2) } };
+  }
+  return undefined;
 }

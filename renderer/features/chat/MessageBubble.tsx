@@ -4,6 +4,7 @@
  * mail from ordinary clients keeps its quoted part folded.
  */
 import { memo, useState } from 'react';
+import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { Message } from '../../../shared/types.ts';
 import { Icon } from '../../components/Icon.tsx';
@@ -11,6 +12,7 @@ import { Linkified } from '../../components/Linkified.tsx';
 import { formatDateTime, formatTime } from '../../i18n/format.ts';
 import { useApp, useRuntime } from '../../state/context.tsx';
 import { errorSentence } from '../../state/errors.ts';
+import { coreSentenceText } from '../errors/core-sentence.ts';
 import { useContact } from '../contacts/contact-cache.ts';
 import { Attachments } from './Attachments.tsx';
 import { EncryptionMark } from './EncryptionMark.tsx';
@@ -67,8 +69,14 @@ function sendProblem(message: Message): 'failed' | 'retrying' | null {
   return null;
 }
 
+/** Why the message is not sent, or a placeholder, in the UI's language when the core said how. */
+function errorText(message: Message, t: TFunction, language: string): string | null {
+  if (message.error === null) return null;
+  return coreSentenceText(t, message.errorInfo, message.error, language);
+}
+
 function RetryLine({ accountId, message }: { accountId: number; message: Message }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const app = useApp();
   const [busy, setBusy] = useState(false);
   const retry = async () => {
@@ -85,7 +93,7 @@ function RetryLine({ accountId, message }: { accountId: number; message: Message
   return (
     <div className={`failed-line ${problem === 'retrying' ? 'retrying' : ''}`}>
       <Icon name="warning" size={15} />
-      <span>{message.error ?? t('message.failedDefault')}</span>
+      <span>{errorText(message, t, i18n.language) ?? t('message.failedDefault')}</span>
       <button type="button" className="link-button" disabled={busy} onClick={() => void retry()}>
         {problem === 'retrying' ? t('message.retryNow') : t('message.retry')}
       </button>
@@ -135,7 +143,8 @@ export const MessageBubble = memo(function MessageBubble({
           <div className="placeholder-body">
             <Icon name="warning" size={16} />
             <span>
-              <strong>{t('message.placeholderTitle')}</strong> {message.error ?? message.text}
+              <strong>{t('message.placeholderTitle')}</strong>{' '}
+              {errorText(message, t, i18n.language) ?? message.text}
             </span>
           </div>
         ) : (
@@ -166,7 +175,9 @@ export const MessageBubble = memo(function MessageBubble({
       {message.encryption === 'encrypted-unverified-sender' && !message.outgoing && (
         <div className="sender-warning" role="note">
           <Icon name="warning" size={15} />
-          <span>{message.error ?? t('encryption.messageUnverifiedSender')}</span>
+          <span>
+            {errorText(message, t, i18n.language) ?? t('encryption.messageUnverifiedSender')}
+          </span>
         </div>
       )}
     </div>

@@ -2,9 +2,10 @@
 import { useTranslation } from 'react-i18next';
 import type { Connectivity } from '../../../shared/types.ts';
 import { useApp } from '../../state/context.tsx';
+import { coreSentenceText } from '../errors/core-sentence.ts';
 
 export function ConnectivityIndicator({ connectivity }: { connectivity: Connectivity }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const app = useApp();
   let label: string;
   switch (connectivity.status) {
@@ -29,7 +30,11 @@ export function ConnectivityIndicator({ connectivity }: { connectivity: Connecti
       </div>
       {connectivity.status === 'offline' && (
         <div className="connectivity-reason">
-          {connectivity.reason && <p>{connectivity.reason}</p>}
+          {connectivity.reason && (
+            <p>
+              {coreSentenceText(t, connectivity.reasonInfo, connectivity.reason, i18n.language)}
+            </p>
+          )}
           <button type="button" className="link-button" onClick={() => void app.retryConnections()}>
             {t('connectivity.retryNow')}
           </button>
