@@ -333,6 +333,15 @@ export function leaveGroup(ctx: AccountContext, chatId: number, events: CoreEven
   );
 }
 
+/**
+ * The timestamp (whole seconds, as the headers carry it) of our change to a group property:
+ * now, but always after the change it replaces, so that two changes within one second still
+ * reach every member in order (members apply only a strictly newer timestamp).
+ */
+function changeTs(ctx: AccountContext, previousTs: number): number {
+  return Math.max(seconds(ctx.now()), previousTs + 1);
+}
+
 /** Rename a group. */
 export function renameGroup(
   ctx: AccountContext,
@@ -346,7 +355,7 @@ export function renameGroup(
   if (next === group.name) return;
   ctx.db
     .prepare('UPDATE chats SET name = ?, name_ts = ? WHERE id = ?')
-    .run(next, seconds(ctx.now()), chatId);
+    .run(next, changeTs(ctx, group.nameTs), chatId);
   queueGroupCommand(
     ctx,
     chatId,
@@ -367,7 +376,7 @@ export function setGroupDescription(
   if (description === group.description) return;
   ctx.db
     .prepare('UPDATE chats SET description = ?, description_ts = ? WHERE id = ?')
-    .run(description, seconds(ctx.now()), chatId);
+    .run(description, changeTs(ctx, group.descriptionTs), chatId);
   queueGroupCommand(
     ctx,
     chatId,
