@@ -227,8 +227,7 @@ async function estafetteLatency(
   const serverSeen = new Map<string, number>();
   try {
     for (const u of [aliceUser, bobUser]) {
-      probes.push(await idleWatcher(ctx, u, () => { (globalThis as any).__lt?.('probe.seen'); serverSeen.set(u.address, performance.now()); } // LTRACE
-));
+      probes.push(await idleWatcher(ctx, u, () => serverSeen.set(u.address, performance.now())));
     }
     const alice = await estafettePeer(ctx, aliceUser, 'Alice');
     cores.push(alice.core);
@@ -273,7 +272,6 @@ async function estafetteLatency(
       serverSeen.delete(to.user.address);
       const t0 = performance.now();
       last = t0;
-      (globalThis as any).__lt?.('api.send'); // LTRACE
       await from.core.call('sendMessage', { accountId: from.account.id, chatId, text });
       const { message, at }: { message: Message; at: number } = await arrived;
       samples.push(at - t0);

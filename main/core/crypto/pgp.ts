@@ -31,6 +31,9 @@ export type DecryptedMessage = {
   intendedRecipients: string[];
 };
 
+// The synchronous crypto paths check themselves once (≈ 30 ms); start that as this module loads.
+void installSyncSubtle();
+
 /** A sender's clock may run ahead of ours; accept signatures made up to this far in the future. */
 const SIGNATURE_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;
 

@@ -26,6 +26,8 @@ import {
   verify,
 } from 'node:crypto';
 
+import { installSyncZlib } from './sync-zlib.ts';
+
 type Algorithm = string | { name: string; [key: string]: unknown };
 type Subtle = SubtleCrypto & Record<string, unknown>;
 
@@ -40,15 +42,17 @@ const HASHES: Record<string, string> = {
 let installed: Promise<void> | null = null;
 
 /**
- * Installs the synchronous paths on this thread's `crypto.subtle` (once; every path is checked
- * first). openpgp.js calls made before the returned promise settles use plain WebCrypto.
+ * Installs the synchronous paths on this thread's `crypto.subtle`, and those of sync-zlib.ts for
+ * openpgp.js's compression (once; every path is checked first). openpgp.js calls made before the
+ * returned promise settles use plain WebCrypto and streams.
  */
 export function installSyncSubtle(): Promise<void> {
-  installed ??= (process.env['NOSYNC'] ? Promise.resolve() : install()).catch(() => {}); // LTRACE
+  installed ??= install().catch(() => {});
   return installed;
 }
 
 async function install(): Promise<void> {
+  await installSyncZlib();
   const subtle = globalThis.crypto?.subtle as Subtle | undefined;
   if (!subtle || typeof KeyObject.from !== 'function') return;
   const original = {

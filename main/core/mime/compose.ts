@@ -102,7 +102,8 @@ export async function composeEncryptedOuter(params: {
 
 // What the written container takes as it is: plain ASCII that no header encoder would change.
 const PLAIN_ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9.-]{1,190}$/;
-const PLAIN_ARMOR = /^-----BEGIN PGP MESSAGE-----\r?\n[A-Za-z0-9+/=:\r\n -]*-----END PGP MESSAGE-----\r?\n?$/;
+const PLAIN_ARMOR =
+  /^-----BEGIN PGP MESSAGE-----\r?\n[A-Za-z0-9+/=:\r\n -]*-----END PGP MESSAGE-----\r?\n?$/;
 
 /**
  * The container written directly, byte for byte what buildEncryptedOuter (nodemailer) writes

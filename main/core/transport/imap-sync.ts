@@ -355,7 +355,6 @@ export class ImapSync {
       if (current()) this.#lastError = error;
     });
     client.on('close', () => current() && this.#wake());
-    client.on('exists', () => { (globalThis as any).__lt?.('imap.exists'); }); // LTRACE
     client.on('exists', () => current() && this.#wake());
     // Sequence numbers moved: a count no longer tells how many messages are new.
     client.on('expunge', () => {
@@ -583,7 +582,6 @@ export class ImapSync {
       seen.add(row.uid);
       batch.push(toFetchedMessage(row));
     }
-    (globalThis as any).__lt?.('imap.fetched'); // LTRACE
     batch.sort((a, b) => a.uid - b.uid);
     const highest = uids ? Math.max(...uids) : (batch.at(-1)?.uid ?? above);
     // UIDs that did not come back were expunged meanwhile; UIDs are never reused, so skip them.

@@ -97,3 +97,38 @@ describe('synchronous WebCrypto paths for openpgp.js', () => {
     ).rejects.toMatchObject({ code: 'decrypt_failed' });
   });
 });
+
+describe('synchronous zlib for small inputs', () => {
+  const NativeDecompression = globalThis.DecompressionStream;
+
+  async function through(stream: CompressionStream | DecompressionStream, data: Uint8Array) {
+    const out = new Response(new Blob([new Uint8Array(data)]).stream().pipeThrough(stream));
+    return Buffer.from(await out.arrayBuffer());
+  }
+
+  it('gives the same bytes back as Node’s streams, small, big and highly compressed', async () => {
+    await installSyncSubtle();
+    expect(globalThis.CompressionStream.name).toBe('SmallSync');
+    expect(globalThis.DecompressionStream.name).toBe('SmallSync');
+    const small = Buffer.from('a chat message, twice: a chat message');
+    // 20 MB of zeros compress to about 20 KB: past the synchronous output limit.
+    const bomb = Buffer.alloc(20 * 1024 * 1024);
+    const big = Buffer.from(crypto.getRandomValues(new Uint8Array(65_536)));
+    for (const data of [small, bomb, Buffer.concat([big, big, big])]) {
+      for (const format of ['deflate', 'deflate-raw'] as const) {
+        const packed = await through(new CompressionStream(format), data);
+        expect((await through(new NativeDecompression(format), packed)).equals(data)).toBe(true);
+        expect((await through(new DecompressionStream(format), packed)).equals(data)).toBe(true);
+      }
+    }
+  });
+
+  it('refuses damaged data as Node’s own stream does', async () => {
+    await installSyncSubtle();
+    const packed = await through(new CompressionStream('deflate'), Buffer.alloc(1000, 'x'));
+    const cut = packed.subarray(0, packed.length - 6);
+    await expect(through(new NativeDecompression('deflate'), cut)).rejects.toThrow();
+    await expect(through(new DecompressionStream('deflate'), cut)).rejects.toThrow();
+    expect(() => new DecompressionStream('x-unknown' as CompressionFormat)).toThrow(TypeError);
+  });
+});
