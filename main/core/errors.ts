@@ -43,33 +43,12 @@ export class CoreError extends Error {
     this.code = code;
     this.sentence = sentence;
     this.detail = options?.detail;
-    if (options?.detail) rememberDetail(sentence, options.detail);
   }
-}
-
-// Some layers pass a CoreError's sentence on without the error (the IMAP loop's connectivity
-// reason, the SMTP verdict). The sentence is a function of its code and arguments, so the
-// structured form can be found again from it; the most recent ones are kept.
-const recentDetails = new Map<string, SentenceDetail>();
-const RECENT_DETAILS_MAX = 500;
-
-function rememberDetail(sentence: string, detail: SentenceDetail): void {
-  recentDetails.delete(sentence);
-  recentDetails.set(sentence, detail);
-  if (recentDetails.size > RECENT_DETAILS_MAX) {
-    const oldest = recentDetails.keys().next();
-    if (!oldest.done) recentDetails.delete(oldest.value);
-  }
-}
-
-/** The code and arguments of a sentence a CoreError said recently, if it had them. */
-export function detailOfSentence(sentence: string | null | undefined): SentenceDetail | undefined {
-  return sentence ? recentDetails.get(sentence) : undefined;
 }
 
 /** The code and arguments of any thrown value's sentence, when it has them. */
 export function detailOf(e: unknown): SentenceDetail | undefined {
-  return e instanceof CoreError ? (e.detail ?? detailOfSentence(e.sentence)) : undefined;
+  return e instanceof CoreError ? e.detail : undefined;
 }
 
 export function isCoreError(e: unknown): e is CoreError {

@@ -17,8 +17,7 @@ import { ContactRepo } from '../chat/contacts.ts';
 import { ChatRepo } from '../chat/chats.ts';
 import { MessageRepo } from '../chat/messages.ts';
 import { Outbox } from '../chat/outbox.ts';
-import { detailOfSentence } from '../errors.ts';
-import { smtpSentenceDetail } from '../transport/connection-error.ts';
+import type { SentenceDetail } from '../errors.ts';
 import { composeOutgoing, loadReceive, loadSmtp, smtpModule } from './pipelines.ts';
 import type { EventBus } from '../events.ts';
 import { readPrivateKey, readPublicKey } from '../crypto/keys.ts';
@@ -92,13 +91,9 @@ export class LiveAccount {
     };
     // Read the settings at judging time, so the verdict names the SMTP server in use.
     // The verdict's sentence also as a code with arguments, for the UI's language.
-    this.outbox = new Outbox(this.ctx, composeOutgoing, (e) => {
-      const verdict = smtpModule().judgeSendFailure(e, this.config.settings.smtp);
-      const detail =
-        detailOfSentence(verdict.sentence) ??
-        smtpSentenceDetail(verdict.sentence, this.config.settings.smtp.host);
-      return { ...verdict, detail };
-    });
+    this.outbox = new Outbox(this.ctx, composeOutgoing, (e) =>
+      smtpModule().judgeSendFailure(e, this.config.settings.smtp),
+    );
   }
 
   /** Write a new account's directory, database and secrets. */
@@ -297,11 +292,12 @@ export class LiveAccount {
   private setConnectivity(c: {
     status: Connectivity['status'];
     reason?: string;
+    reasonInfo?: SentenceDetail | undefined;
     code?: string;
     nextRetryAt?: number;
   }): void {
     const wasConnected = this.connectivity.status === 'connected';
-    const reasonInfo = detailOfSentence(c.reason);
+    const { reasonInfo } = c;
     this.connectivity = {
       status: c.status,
       reason: c.reason,

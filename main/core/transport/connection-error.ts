@@ -303,26 +303,3 @@ export function classifyConnectionError(
     'connection_failed',
   );
 }
-
-/**
- * The code and arguments of the sentences the SMTP sender writes itself for a refused message
- * (transport/smtp.ts classifySmtpError), which carry no structured form of their own.
- */
-export function smtpSentenceDetail(sentence: string, host: string): SentenceDetail | undefined {
-  const fixed: Record<string, string> = {
-    'The message has an invalid sender or recipient.': 'invalid_envelope',
-    'The message has no recipients.': 'no_recipients',
-  };
-  if (Object.hasOwn(fixed, sentence)) return { code: fixed[sentence]!, args: {} };
-  const forms: [string, string][] = [
-    [`${host} refused the message`, 'message_refused'],
-    [`${host} could not take the message now`, 'message_deferred'],
-  ];
-  for (const [start, code] of forms) {
-    if (!sentence.startsWith(start)) continue;
-    const rest = sentence.slice(start.length);
-    if (rest === '.') return { code, args: { host, said: '' } };
-    if (rest.startsWith(': ')) return { code, args: { host, said: rest.slice(2) } };
-  }
-  return undefined;
-}

@@ -1,6 +1,6 @@
 import { ImapFlow } from 'imapflow';
 import type { FetchOptions, FetchQueryObject, ImapFlowOptions } from 'imapflow';
-import type { ErrorCode } from '../errors.ts';
+import type { ErrorCode, SentenceDetail } from '../errors.ts';
 import { CoreError } from '../errors.ts';
 import { Backoff } from './backoff.ts';
 import type { BackoffOptions } from './backoff.ts';
@@ -45,6 +45,8 @@ export type Connectivity = {
   status: 'connecting' | 'connected' | 'offline';
   /** A sentence for people, when offline. */
   reason?: string;
+  /** `reason` as a code with arguments, for the UI's language. */
+  reasonInfo?: SentenceDetail | undefined;
   /** The stable error code behind `reason`. */
   code?: ErrorCode;
   /** When the next connection attempt starts (ms since the epoch), when offline. */
@@ -324,7 +326,7 @@ export class ImapSync {
       // Our own CoreErrors (storage, replaced folder) say it best; otherwise the socket's error
       // explains the NoConnection that the pending command failed with.
       const cause = failure instanceof CoreError ? failure : (this.#lastError ?? failure);
-      const { code, sentence } = classifyConnectionError(
+      const { code, sentence, detail } = classifyConnectionError(
         cause ?? new Error('closed'),
         'IMAP',
         this.#options.connection,
@@ -332,7 +334,13 @@ export class ImapSync {
       let delay = this.#backoff.next();
       if (code === 'auth_failed') delay = Math.max(delay, AUTH_RETRY_FLOOR_MS);
       this.#log.info('imap offline', { code, delay, cause: describeError(failure) });
-      this.#report({ status: 'offline', reason: sentence, code, nextRetryAt: Date.now() + delay });
+      this.#report({
+        status: 'offline',
+        reason: sentence,
+        reasonInfo: detail,
+        code,
+        nextRetryAt: Date.now() + delay,
+      });
       await this.#backoff.sleep(delay);
     }
   }

@@ -1,6 +1,6 @@
 import { createTransport } from 'nodemailer';
 import type { SMTPPoolOptions, SMTPPoolSentMessageInfo, Transporter } from 'nodemailer';
-import type { ErrorCode } from '../errors.ts';
+import type { ErrorCode, SentenceDetail } from '../errors.ts';
 import { CoreError } from '../errors.ts';
 import { classifyConnectionError } from './connection-error.ts';
 import { assertEncryptedOrLoopback, tlsOptionsFor } from './connection.ts';
@@ -42,9 +42,14 @@ export class SmtpSendError extends CoreError {
   constructor(
     code: ErrorCode,
     sentence: string,
-    details: { permanent: boolean; replyCode?: number | undefined; cause?: unknown },
+    details: {
+      permanent: boolean;
+      replyCode?: number | undefined;
+      cause?: unknown;
+      detail?: SentenceDetail | undefined;
+    },
   ) {
-    super(code, sentence, { cause: details.cause });
+    super(code, sentence, { cause: details.cause, detail: details.detail });
     this.name = 'SmtpSendError';
     this.permanent = details.permanent;
     this.replyCode = details.replyCode;
@@ -89,11 +94,12 @@ export function classifySmtpError(error: unknown, server: ServerAddress): SmtpSe
   const replyCode = replyCodeOf(e);
   const { host } = server;
   if (e.code === 'EAUTH' || e.code === 'ENOAUTH') {
-    const { sentence } = classifyConnectionError(error, 'SMTP', server);
+    const { sentence, detail } = classifyConnectionError(error, 'SMTP', server);
     return new SmtpSendError('auth_failed', sentence, {
       permanent: false,
       replyCode,
       cause: error,
+      detail,
     });
   }
   if (replyCode !== undefined && replyCode >= 400) {
@@ -106,6 +112,10 @@ export function classifySmtpError(error: unknown, server: ServerAddress): SmtpSe
       permanent,
       replyCode,
       cause: error,
+      detail: {
+        code: permanent ? 'message_refused' : 'message_deferred',
+        args: { host, said: text },
+      },
     });
   }
   if (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') {
@@ -113,10 +123,11 @@ export function classifySmtpError(error: unknown, server: ServerAddress): SmtpSe
     return new SmtpSendError('invalid_input', 'The message has an invalid sender or recipient.', {
       permanent: true,
       cause: error,
+      detail: { code: 'invalid_envelope', args: {} },
     });
   }
-  const { code, sentence } = classifyConnectionError(error, 'SMTP', server);
-  return new SmtpSendError(code, sentence, { permanent: false, cause: error });
+  const { code, sentence, detail } = classifyConnectionError(error, 'SMTP', server);
+  return new SmtpSendError(code, sentence, { permanent: false, cause: error, detail });
 }
 
 /**
@@ -130,9 +141,16 @@ export function judgeSendFailure(
   permanent: boolean;
   code: ErrorCode;
   sentence: string;
+  /** `sentence` as a code with arguments, for the UI's language. */
+  detail: SentenceDetail | undefined;
 } {
   const failure = classifySmtpError(error, server);
-  return { permanent: failure.permanent, code: failure.code, sentence: failure.sentence };
+  return {
+    permanent: failure.permanent,
+    code: failure.code,
+    sentence: failure.sentence,
+    detail: failure.detail,
+  };
 }
 
 /** Reads the Message-ID header out of a raw message's header block. */
@@ -201,6 +219,7 @@ export class SmtpSender {
     if (request.to.length === 0) {
       throw new SmtpSendError('invalid_input', 'The message has no recipients.', {
         permanent: true,
+        detail: { code: 'no_recipients', args: {} },
       });
     }
     let info: SMTPPoolSentMessageInfo;
