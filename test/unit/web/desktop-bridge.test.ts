@@ -55,7 +55,10 @@ process.parentPort = {
 await import(${JSON.stringify(pathToFileURL(path.join(repo, 'main/electron/core-entry.ts')).href)});
 `,
     );
-    worker = new Worker(bootstrap);
+    // The compile cache goes to this test's directory, not the user's ~/.cache.
+    worker = new Worker(bootstrap, {
+      env: { ...process.env, ESTAFETTE_COMPILE_CACHE: path.join(dir, 'compile-cache') },
+    });
     worker.on('message', (m: { type: string }) => fromCore.push(m));
     const ready = first<{ type: string }>((cb) => worker.on('message', cb));
     worker.postMessage({
