@@ -28,7 +28,7 @@ export function renderApiDoc(): string {
   );
   out.push('');
   out.push(
-    'Every call is a JSON-RPC 2.0 request `{"jsonrpc":"2.0","id":1,"method":"<name>","params":{...}}`. Errors carry the core\'s sentence as `message` and its code as `data.code`. Events arrive as notifications `{"jsonrpc":"2.0","method":"event","params":<event>}`.',
+    'Every call is a JSON-RPC 2.0 request `{"jsonrpc":"2.0","id":1,"method":"<name>","params":{...}}`. Errors carry the core\'s sentence (English) as `message`, its code as `data.code` and, for the sentences people meet, the same sentence as a code with arguments in `data.detail` (`{ code, args }`), for a UI to say it in its own language. Events arrive as notifications `{"jsonrpc":"2.0","method":"event","params":<event>}`.',
   );
   out.push('');
   out.push('## Methods');
