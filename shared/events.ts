@@ -8,6 +8,7 @@ import {
   ContactId,
   Message,
   SecureJoinStep,
+  SentenceInfo,
   SystemLine,
 } from './types.ts';
 
@@ -61,6 +62,8 @@ export const CoreEvent = z.discriminatedUnion('type', [
     accountId: AccountId.optional(),
     code: z.string(),
     sentence: z.string(),
+    /** What `sentence` says (English), as a code and arguments a UI localises. */
+    detail: SentenceInfo.optional(),
   }),
 ]);
 export type CoreEvent = z.infer<typeof CoreEvent>;

@@ -78,6 +78,10 @@ export async function createCore(opts: CoreOptions): Promise<Core> {
           e instanceof CoreError
             ? e.sentence
             : `The account stored in ${entry.dir} could not be opened.`,
+        detail:
+          e instanceof CoreError
+            ? e.detail
+            : { code: 'account_unopenable', args: { dir: entry.dir } },
       });
     }
   }

@@ -456,6 +456,11 @@ export const de = {
     usualPortsImap: 'IMAP läuft meist auf Port 993 mit TLS oder 143 mit STARTTLS',
     usualPortsSmtp: 'der Postausgang (SMTP) läuft meist auf Port 465 mit TLS oder 587 mit STARTTLS',
     serverSaid: 'Der Server antwortete: „{{said}}“.',
+    protocolMessageFailed:
+      'Eine technische Nachricht ({{label}}) konnte nicht gesendet werden: {{reason}}',
+    accountUnopenable: 'Das in {{dir}} gespeicherte Konto konnte nicht geöffnet werden.',
+    sendingNotStarted:
+      'Estafette konnte nicht mit dem Senden beginnen. Starte es neu, um es erneut zu versuchen.',
     lastResort:
       'Wenn dein Anbieter oder deine Organisation eine eigene Zertifizierungsstelle nutzt, füge sie als vertrauenswürdiges Zertifikat hinzu. Ungültige Zertifikate zu akzeptieren ist der letzte Ausweg: Dann kann jeder im Netz zwischen dir und dem Server dein Passwort und deine Mails lesen.',
     loginPasswordRejected:

@@ -442,6 +442,9 @@ export const en = {
     usualPortsImap: 'IMAP usually runs on port 993 with TLS or 143 with STARTTLS',
     usualPortsSmtp: 'outgoing mail (SMTP) usually runs on port 465 with TLS or 587 with STARTTLS',
     serverSaid: 'The server said: "{{said}}".',
+    protocolMessageFailed: 'A {{label}} could not be sent: {{reason}}',
+    accountUnopenable: 'The account stored in {{dir}} could not be opened.',
+    sendingNotStarted: 'Estafette could not start sending mail. Restart it to try again.',
     lastResort:
       'If your provider or organisation uses its own certificate authority, add it as a trusted certificate. Accepting invalid certificates is a last resort: it lets anyone on the network between you and the server read your password and mail.',
     loginPasswordRejected:

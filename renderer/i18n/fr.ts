@@ -459,6 +459,10 @@ export const fr = {
     usualPortsSmtp:
       'l’envoi (SMTP) utilise en général le port 465 avec TLS ou le port 587 avec STARTTLS',
     serverSaid: 'Le serveur a répondu : « {{said}} ».',
+    protocolMessageFailed: 'Un message technique ({{label}}) n’a pas pu être envoyé : {{reason}}',
+    accountUnopenable: 'Le compte enregistré dans {{dir}} n’a pas pu être ouvert.',
+    sendingNotStarted:
+      'Estafette n’a pas pu commencer à envoyer des messages. Redémarrez-le pour réessayer.',
     lastResort:
       'Si votre fournisseur ou votre organisation utilise sa propre autorité de certification, ajoutez-la comme certificat de confiance. Accepter les certificats non valides est un dernier recours : n’importe qui sur le réseau entre vous et le serveur pourrait alors lire votre mot de passe et vos messages.',
     loginPasswordRejected:

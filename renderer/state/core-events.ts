@@ -5,6 +5,7 @@
 import type { CoreEvent } from '../../shared/events.ts';
 import type { Message } from '../../shared/types.ts';
 import { i18n } from '../i18n/i18n.ts';
+import { coreSentenceText } from '../features/errors/core-sentence.ts';
 import type { AppActions } from './actions.ts';
 import { withChat, withConnectivity, withoutChat } from './app-state.ts';
 
@@ -34,7 +35,7 @@ export function applyCoreEvent(app: AppActions, event: CoreEvent): void {
       if (event.notify) maybeNotify(app, event.accountId, event.message);
       break;
     case 'error':
-      app.toast(event.sentence);
+      app.toast(coreSentenceText(i18n.t, event.detail, event.sentence, i18n.language));
       break;
     case 'secureJoinProgress':
       if (event.role === 'joiner') {

@@ -261,6 +261,7 @@ export class LiveAccount {
           accountId: this.id,
           code: 'internal',
           sentence: 'Estafette could not start sending mail. Restart it to try again.',
+          detail: { code: 'sending_not_started', args: {} },
         }),
     );
   }

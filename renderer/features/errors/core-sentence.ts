@@ -141,6 +141,13 @@ export const CORE_SENTENCES: Readonly<Record<string, Entry>> = {
       a.said ? t('coreErrors.messageDeferredSaid', v(a)) : t('coreErrors.messageDeferred', v(a)),
   },
   send_retrying: { needs: ['reason'], say: (t, a) => t('coreErrors.sendRetrying', v(a)) },
+  protocol_message_failed: {
+    needs: ['label', 'reason'],
+    say: (t, a) => t('coreErrors.protocolMessageFailed', v(a)),
+  },
+  // Start-up (main/core/core.ts, main/core/account/live-account.ts).
+  account_unopenable: { needs: ['dir'], say: (t, a) => t('coreErrors.accountUnopenable', v(a)) },
+  sending_not_started: { needs: [], say: (t) => t('coreErrors.sendingNotStarted') },
   // Placeholders and warnings under received messages (main/core/chat/receive.ts).
   not_processed: { needs: ['reason'], say: (t, a) => t('coreErrors.notProcessed', v(a)) },
   unreadable: { needs: ['reason'], say: (t, a) => t('coreErrors.unreadable', v(a)) },
