@@ -3,7 +3,6 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DragEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Account, ChatSummary, Message } from '../../../shared/types.ts';
-import { Avatar } from '../../components/Avatar.tsx';
 import { Icon } from '../../components/Icon.tsx';
 import { formatDateTime } from '../../i18n/format.ts';
 import { i18n } from '../../i18n/i18n.ts';
@@ -14,8 +13,8 @@ import type { PendingFile } from './Composer.tsx';
 import { ContactRequestBar } from './ContactRequestBar.tsx';
 import { MessageList } from './MessageList.tsx';
 import { MessageWindow, prepareOpen } from './message-window.ts';
-import { useGroup } from '../groups/use-group.ts';
 import { JoinProgressBar } from '../securejoin/JoinProgressBar.tsx';
+import { ChatAvatar } from '../chat-list/ChatAvatar.tsx';
 
 export function ChatView({ account, chat }: { account: Account; chat: ChatSummary }) {
   const { t } = useTranslation();
@@ -91,8 +90,8 @@ export function ChatView({ account, chat }: { account: Account; chat: ChatSummar
     if (dropped.length) setFiles((current) => [...current, ...dropped].slice(0, 10));
   };
 
-  const { group } = useGroup(app, accountId, chatId, chat.kind === 'group');
-  const readOnly = chat.kind === 'group' && group !== null && !group.selfIsMember;
+  // Left or removed from a group: the summary says so, no group details needed.
+  const readOnly = !chat.selfIsMember;
 
   const openContact = () => app.openDialog({ kind: 'contact', chatId });
   const detailsLabel = chat.kind === 'group' ? t('group.infoTitle') : t('chat.details');
@@ -122,7 +121,7 @@ export function ChatView({ account, chat }: { account: Account; chat: ChatSummar
           onClick={openContact}
           title={t('chat.openContact', { name: chat.name })}
         >
-          <Avatar name={chat.name} seed={chat.addr ?? chat.name} size={40} />
+          <ChatAvatar accountId={accountId} chat={chat} size={40} />
           <span className="chat-header-text">
             <h1 className="chat-title">{chat.name}</h1>
             <span
