@@ -322,7 +322,9 @@ export const handlers: Handlers = {
   async markSeen(c, i) {
     const a = account(c, i.accountId);
     a.ctx.chats.flags(i.chatId);
-    if (a.ctx.messages.markSeen(i.chatId) > 0) {
+    const seen = a.ctx.messages.markSeen(i.chatId);
+    if (seen.changed > 0) {
+      a.markSeenOnServer(seen.uids);
       c.bus.emit({ type: 'chatChanged', accountId: a.id, chat: chatOf(a, i.chatId) });
     }
     return { ok: true };

@@ -335,6 +335,42 @@ describe('several devices', () => {
       10_000,
     );
   });
+
+  it('a message read here is read in other mail clients too (\\Seen on the server)', async () => {
+    const bob = await peer('bob');
+    const carol = await ms.addUser(`carol-${Date.now().toString(36)}`);
+    await sendPlainMail(carol, bob.user.address, 'Hi', 'read me here');
+    const m = await bob.receive('read me here');
+    const other = new ImapFlow({
+      host: '127.0.0.1',
+      port: ms.info.ports.imaps,
+      secure: true,
+      auth: { user: bob.user.address, pass: bob.user.password },
+      tls: { ca: [ms.info.caCertPem] },
+      logger: false,
+    });
+    other.on('error', () => undefined);
+    await other.connect();
+    try {
+      const seenThere = async () => {
+        await other.mailboxOpen('INBOX');
+        const flags: boolean[] = [];
+        for await (const row of other.fetch('1:*', { flags: true })) {
+          flags.push(row.flags?.has('\\Seen') ?? false);
+        }
+        return flags;
+      };
+      expect(await seenThere()).toEqual([false]);
+      await bob.core.call('markSeen', { accountId: bob.account.id, chatId: m.chatId });
+      const deadline = Date.now() + 10_000;
+      while (!(await seenThere())[0]) {
+        if (Date.now() > deadline) throw new Error('the server never learned it was read');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await other.logout();
+    }
+  });
 });
 
 describe('nothing lost, nothing twice', () => {

@@ -278,6 +278,11 @@ export class LiveAccount {
     this.setConnectivity({ status: 'not-started' });
   }
 
+  /** Messages read here: the server marks them \\Seen, for the other devices and mail clients. */
+  markSeenOnServer(uids: readonly number[]): void {
+    if (uids.length > 0) this.imap?.markSeen(uids);
+  }
+
   /** The network came back: reconnect and resend now. */
   retryNow(): void {
     this.imap?.retryNow();

@@ -242,11 +242,19 @@ export class MessageRepo {
     return chats;
   }
 
-  /** Mark every received message of a chat seen; returns how many changed. */
-  markSeen(chatId: number): number {
-    return this.db
-      .prepare("UPDATE messages SET state = 'seen' WHERE chat_id = ? AND state = 'received'")
-      .run(chatId).changes;
+  /**
+   * Mark every received message of a chat seen; returns how many changed and the server UIDs of
+   * those that came from the mail server (to set \\Seen there too).
+   */
+  markSeen(chatId: number): { changed: number; uids: number[] } {
+    const uids = this.db
+      .prepare(
+        `UPDATE messages SET state = 'seen' WHERE chat_id = ? AND state = 'received'
+           RETURNING imap_uid`,
+      )
+      .pluck()
+      .all(chatId) as (number | null)[];
+    return { changed: uids.length, uids: uids.filter((u): u is number => u !== null) };
   }
 
   private attachmentsForRange(ids: number[]): Map<number, AttachmentRow[]> {

@@ -88,6 +88,8 @@ export interface ImapClient {
   ): AsyncIterable<ImapFetchedRow>;
   idle(): Promise<unknown>;
   noop(): Promise<unknown>;
+  /** UID STORE +FLAGS: adds flags to these messages. */
+  messageFlagsAdd(range: number[], flags: string[], options: { uid: true }): Promise<boolean>;
   logout(): Promise<unknown>;
   close(): void;
   on(event: 'exists' | 'flags' | 'close' | 'expunge', listener: () => void): unknown;
@@ -183,6 +185,8 @@ export class ImapSync {
   #wakeResolve: (() => void) | null = null;
   #probe = false;
   #flagsDirty = false;
+  // Messages read on this device whose \Seen the server has not been told yet.
+  readonly #seenToPush = new Set<number>();
 
   // Where the caller's store stands, as far as this instance knows.
   #uidValidity: bigint | null = null;
@@ -247,6 +251,22 @@ export class ImapSync {
       this.#probe = true;
       this.#wake();
     }
+  }
+
+  /**
+   * Tells the server these messages were read here (\Seen), so other devices and mail clients
+   * show them read too. Sent at the next turn of the loop while connected, else after connecting
+   * (until the process stops).
+   */
+  markSeen(uids: readonly number[]): void {
+    let added = false;
+    for (const uid of uids) {
+      if (Number.isInteger(uid) && uid > 0 && !this.#seenToPush.has(uid)) {
+        this.#seenToPush.add(uid);
+        added = true;
+      }
+    }
+    if (added) this.#wake();
   }
 
   /** Looks for new mail now instead of waiting for the server's IDLE notice. */
@@ -398,6 +418,7 @@ export class ImapSync {
         await this.#checkAlive(client);
       }
       if (this.#flagsDirty) await this.#syncFlags(client);
+      if (this.#seenToPush.size > 0) await this.#pushSeen(client);
       await this.#drain(client);
       if (this.#stopping) return;
       if (this.#wakePending) continue;
@@ -410,6 +431,13 @@ export class ImapSync {
       );
       await Promise.race([this.#nextWake(), idleEnded]);
     }
+  }
+
+  async #pushSeen(client: ImapClient): Promise<void> {
+    // A failure (a dropped connection) keeps them for the next session.
+    const uids = [...this.#seenToPush].sort((a, b) => a - b).slice(0, 1000);
+    await client.messageFlagsAdd(uids, ['\\Seen'], { uid: true });
+    for (const uid of uids) this.#seenToPush.delete(uid);
   }
 
   async #loadState(): Promise<SyncState> {

@@ -162,6 +162,14 @@ class FakeClient extends EventEmitter implements ImapClient {
     return undefined;
   }
 
+  async messageFlagsAdd(range: number[], flags: string[]): Promise<boolean> {
+    this.#command(`STORE ${range.join(',')} +FLAGS (${flags.join(' ')})`);
+    for (const m of this.#server.messages) {
+      if (range.includes(m.uid)) for (const f of flags) m.flags.add(f);
+    }
+    return true;
+  }
+
   async logout(): Promise<unknown> {
     this.#command('LOGOUT');
     this.loggedOut = true;
@@ -379,6 +387,27 @@ describe('ImapSync with a fake server', () => {
     server.current.mailbox = { uidValidity: 7n, exists: 1 };
     sync.fetchNow();
     await until(() => store.messages.length === 1, 'the message');
+  });
+
+  it('tells the server what was read here (\\Seen), also when marked while offline', async () => {
+    const { server, sync } = setup();
+    server.add(3);
+    sync.start();
+    await until(() => server.current.idling, 'IDLE');
+    sync.markSeen([1, 3]);
+    await until(() => server.current.commands.includes('STORE 1,3 +FLAGS (\\Seen)'), 'the STORE');
+    expect(server.messages.map((m) => m.flags.has('\\Seen'))).toEqual([true, false, true]);
+    // Marked while the connection is down: sent once the next session is up.
+    const first = server.current;
+    server.connectFailures.push(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }));
+    first.drop();
+    sync.markSeen([2]);
+    sync.retryNow();
+    await until(
+      () => server.current !== first && server.current.commands.includes('STORE 2 +FLAGS (\\Seen)'),
+      'the STORE after reconnecting',
+    );
+    expect(server.messages.every((m) => m.flags.has('\\Seen'))).toBe(true);
   });
 
   it('retries a batch whose processing failed, one message at a time, losing nothing', async () => {
