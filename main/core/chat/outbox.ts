@@ -128,9 +128,7 @@ export class Outbox {
     if (!raw && job.message_id !== null) {
       const messageId = job.message_id;
       try {
-        const T0 = performance.now();
         const composed = await this.compose(ctx, messageId);
-        process.stderr.write(`TMARK send compose ${(performance.now() - T0).toFixed(2)}\n`);
         raw = composed.raw;
         recipients = composed.recipients;
         ctx.db.transaction(() => {
@@ -168,9 +166,7 @@ export class Outbox {
       return true;
     }
     try {
-      const T1 = performance.now();
       await submitter.send({ from: ctx.addr, to: recipients, raw });
-      process.stderr.write(`TMARK send smtp ${(performance.now() - T1).toFixed(2)}\n`);
     } catch (e) {
       const verdict = this.judge(e);
       if (verdict.permanent) {

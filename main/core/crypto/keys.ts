@@ -94,6 +94,24 @@ export function fingerprintOf(key: { getFingerprint(): string }): string {
  * pass keys that were validated when they were read.
  */
 export function keydataOf(key: Key, addr?: string): string {
+  // Every outgoing message carries the account's key: written once per key object (the key
+  // objects are never changed in place), not once per message (≈ 0.4 ms).
+  const slot = addr === undefined ? '' : `=${addr}`;
+  let byAddr = keydataCache.get(key);
+  const known = byAddr?.get(slot);
+  if (known !== undefined) return known;
+  const keydata = writeKeydata(key, addr);
+  if (!byAddr) {
+    byAddr = new Map();
+    keydataCache.set(key, byAddr);
+  }
+  if (byAddr.size < 64) byAddr.set(slot, keydata);
+  return keydata;
+}
+
+const keydataCache = new WeakMap<Key, Map<string, string>>();
+
+function writeKeydata(key: Key, addr?: string): string {
   const publicKey = key.isPrivate() ? key.toPublic() : key;
   const user = userFor(publicKey, addr);
   const certification = user && newest(user.selfCertifications);

@@ -34,10 +34,18 @@ const PARSER_OPTIONS: SimpleParserOptions = {
 
 const ARMOR = /-----BEGIN PGP MESSAGE-----[\s\S]*?-----END PGP MESSAGE-----/;
 
-/** Parses a raw message; throws CoreError('parse_failed') only when it has no header field. */
-export async function parseMail(raw: Buffer): Promise<ParsedMail> {
+/**
+ * Parses a raw message; throws CoreError('parse_failed') only when it has no header field.
+ * `containerFastPath: false` always uses mailparser (tests compare the two).
+ */
+export async function parseMail(
+  raw: Buffer,
+  opts: { containerFastPath?: boolean } = {},
+): Promise<ParsedMail> {
   const problems: string[] = [];
-  const mail = await runMailparser(raw, problems);
+  const mail =
+    (opts.containerFastPath !== false ? plainEncryptedContainer(raw) : undefined) ??
+    (await runMailparser(raw, problems));
   const headers = readHeaderLines(mail?.headerLines ?? splitHeaderBlock(raw), problems);
   if (headers.size === 0) {
     throw new CoreError('parse_failed', 'The message is empty or has no readable header field.');
@@ -85,7 +93,16 @@ const DAMAGE = [
 
 type SpecialParts = Pick<ParsedMail, 'encrypted' | 'isMdn' | 'reaction'> & { parts: Attachment[] };
 
-async function runMailparser(raw: Buffer, problems: string[]): Promise<MailparserMail | undefined> {
+/** What parseMail reads of mailparser's answer. */
+type MailparserResult = Pick<
+  MailparserMail,
+  'headerLines' | 'headers' | 'attachments' | 'text' | 'html' | 'textConversionError'
+>;
+
+async function runMailparser(
+  raw: Buffer,
+  problems: string[],
+): Promise<MailparserResult | undefined> {
   try {
     return await simpleParser(raw, PARSER_OPTIONS);
   } catch (err) {
@@ -140,7 +157,7 @@ function takeSpecialParts(
 /** The body as text (from HTML when there is no text) and the raw HTML. */
 async function readBody(
   raw: Buffer,
-  mail: MailparserMail | undefined,
+  mail: MailparserResult | undefined,
   contentType: StructuredHeader,
   special: SpecialParts,
   problems: string[],
@@ -380,4 +397,119 @@ function decodedFirst(headers: Map<string, string[]>, key: string): string | und
 /** Spreads `{ [key]: value }` only when the value exists, so optional fields stay absent. */
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/**
+ * What mailparser reports for the plainest RFC 3156 container, the one that carries every chat
+ * message (Estafette's and Delta Chat's alike): 7-bit CRLF text, one Content-Type naming only
+ * the protocol and the boundary, and exactly a control part and a part with the armored message.
+ * mailparser's stream machinery costs about 2 ms per message for it, as much as decrypting. Any
+ * other shape returns undefined and goes to mailparser; a unit test checks that both give the
+ * same ParsedMail.
+ */
+function plainEncryptedContainer(raw: Buffer): MailparserResult | undefined {
+  if (raw.length > 262_144) return undefined;
+  const text = raw.toString('latin1');
+  // 7-bit text with CRLF line ends only.
+  if (!/^[\t\r\n\x20-\x7e]*$/.test(text) || /\r(?!\n)|(?<!\r)\n/.test(text)) return undefined;
+  const headerEnd = text.indexOf('\r\n\r\n');
+  if (headerEnd <= 0) return undefined;
+  const headerLines = splitHeaderBlock(raw);
+  const contentTypes = headerLines.filter((h) => h.key === 'content-type');
+  if (contentTypes.length !== 1 || headerLines.some((h) => h.key === '')) return undefined;
+  const type = containerType(contentTypes[0]!.line);
+  if (!type) return undefined;
+  const delimiter = `--${type.boundary}`;
+  const body = text.slice(headerEnd + 4);
+  // The boundary occurs three times, each at the start of a line: two parts and the close.
+  const at: number[] = [];
+  for (let i = body.indexOf(delimiter); i >= 0; i = body.indexOf(delimiter, i + 1)) at.push(i);
+  if (at.length !== 3) return undefined;
+  const [first, second, close] = at as [number, number, number];
+  const lineStart = (i: number) => i >= 2 && body.slice(i - 2, i) === '\r\n';
+  if ((first !== 0 && !lineStart(first)) || !lineStart(second) || !lineStart(close)) {
+    return undefined;
+  }
+  const after = (i: number) => body.slice(i + delimiter.length, i + delimiter.length + 2);
+  if (after(first) !== '\r\n' || after(second) !== '\r\n' || after(close) !== '--') {
+    return undefined;
+  }
+  const rest = body.slice(close + delimiter.length + 2);
+  if (rest !== '' && !rest.startsWith('\r\n')) return undefined;
+  const control = containerPart(body.slice(first + delimiter.length + 2, second - 2), '1');
+  const payload = containerPart(body.slice(second + delimiter.length + 2, close - 2), '2');
+  if (!control || !payload) return undefined;
+  if (control.type !== 'application/pgp-encrypted' || payload.type !== 'application/octet-stream') {
+    return undefined;
+  }
+  if (!ARMOR.test(payload.attachment.content.toString('latin1'))) return undefined;
+  const headers: MailparserMail['headers'] = new Map();
+  headers.set('content-type', { value: 'multipart/encrypted', params: type.params });
+  return {
+    headerLines,
+    headers,
+    attachments: [control.attachment, payload.attachment],
+    text: undefined,
+    html: false,
+    textConversionError: undefined,
+  };
+}
+
+const PARAM_VALUE = /^(?:"([\x20\x21\x23-\x5b\x5d-\x7e]*)"|([A-Za-z0-9'()+_,\-./:=?]+))$/;
+
+/** The container's Content-Type: multipart/encrypted with a protocol and a boundary, nothing else. */
+function containerType(line: string): { boundary: string; params: Record<string, string> } | null {
+  const value = line.slice(line.indexOf(':') + 1).replace(/\r\n[ \t]+/g, ' ');
+  const [media, ...rawParams] = value.split(';');
+  if (media?.trim().toLowerCase() !== 'multipart/encrypted') return null;
+  const params: Record<string, string> = {};
+  for (const p of rawParams) {
+    if (p.trim() === '') continue;
+    const eq = p.indexOf('=');
+    const name = p.slice(0, eq).trim().toLowerCase();
+    const m = PARAM_VALUE.exec(p.slice(eq + 1).trim());
+    if (eq < 0 || !m || (name !== 'protocol' && name !== 'boundary') || name in params) return null;
+    params[name] = m[1] ?? m[2] ?? '';
+  }
+  const boundary = params['boundary'];
+  if (params['protocol']?.toLowerCase() !== 'application/pgp-encrypted') return null;
+  if (!boundary || !/^[A-Za-z0-9'()+_,\-./:=?]{1,70}$/.test(boundary)) return null;
+  return { boundary, params };
+}
+
+/** One part of the container: its Content-Type, and at most 7-bit encoding, description, disposition. */
+function containerPart(
+  part: string,
+  partId: string,
+): { type: string; attachment: Attachment } | null {
+  const end = part.indexOf('\r\n\r\n');
+  if (end <= 0) return null;
+  let type: string | null = null;
+  for (const line of part.slice(0, end).split('\r\n')) {
+    const colon = line.indexOf(':');
+    const name = line.slice(0, colon).toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    if (colon <= 0) return null;
+    if (name === 'content-type') {
+      // Only the media type counts: these parts are protocol, never shown or stored.
+      if (type !== null) return null;
+      type = value.split(';')[0]!.trim().toLowerCase();
+    } else if (name === 'content-transfer-encoding') {
+      if (value.toLowerCase() !== '7bit') return null;
+    } else if (name !== 'content-description' && name !== 'content-disposition') {
+      return null;
+    }
+  }
+  if (type === null) return null;
+  const headers: Attachment['headers'] = new Map();
+  headers.set('content-type', { value: type, params: {} });
+  const content = Buffer.from(part.slice(end + 4), 'latin1');
+  // Only what parseMail reads of a container part (it never becomes an attachment).
+  const attachment = { partId, headers, content, size: content.length } as unknown as Attachment;
+  return { type, attachment };
+}
+
+/** Whether parseMail reads this message without mailparser (for tests). */
+export function takesContainerFastPath(raw: Buffer): boolean {
+  return plainEncryptedContainer(raw) !== undefined;
 }

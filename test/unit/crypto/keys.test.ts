@@ -178,6 +178,25 @@ describe('Autocrypt keydata', () => {
     ).toEqual(['<work@example.org>']);
   });
 
+  it('keydata written once per key and addr gives the same answers as the first time', async () => {
+    const { privateKey } = await generateKey({
+      type: 'ecc',
+      curve: 'ed25519Legacy',
+      userIDs: [{ email: 'work@example.org' }, { email: 'home@example.org' }],
+      format: 'object',
+    });
+    const primary = keydataOf(privateKey);
+    const home = keydataOf(privateKey, 'home@example.org');
+    expect(home).not.toBe(primary);
+    expect(keydataOf(privateKey, 'home@example.org')).toBe(home);
+    expect(keydataOf(privateKey)).toBe(primary);
+    // An address no user ID has falls back to the primary user, as without the cache.
+    expect(keydataOf(privateKey, 'nobody@example.org')).toBe(primary);
+    // Another key object (even of the same key) has its own answer, from its own packets.
+    const copy = privateKey.toPublic();
+    expect(keydataOf(copy, 'home@example.org')).toBe(home);
+  });
+
   it('keydata that is not base64, not a key, or a secret key is refused', async () => {
     await expect(publicKeyFromKeydata('not base64!')).rejects.toMatchObject({
       code: 'invalid_input',
