@@ -306,6 +306,21 @@ describe('chat flags', () => {
 });
 
 describe('several devices', () => {
+  /** Another mail client on the same mailbox, as a phone or webmail would be. */
+  async function otherMailClient(p: Peer): Promise<ImapFlow> {
+    const client = new ImapFlow({
+      host: '127.0.0.1',
+      port: ms.info.ports.imaps,
+      secure: true,
+      auth: { user: p.user.address, pass: p.user.password },
+      tls: { ca: [ms.info.caCertPem] },
+      logger: false,
+    });
+    client.on('error', () => undefined);
+    await client.connect();
+    return client;
+  }
+
   it('a message read in another mail client is no longer unread here', async () => {
     const bob = await peer('bob');
     const carol = await ms.addUser(`carol-${Date.now().toString(36)}`);
@@ -314,16 +329,7 @@ describe('several devices', () => {
     expect(
       (await bob.core.call('getChat', { accountId: bob.account.id, chatId: m.chatId })).unreadCount,
     ).toBe(1);
-    const other = new ImapFlow({
-      host: '127.0.0.1',
-      port: ms.info.ports.imaps,
-      secure: true,
-      auth: { user: bob.user.address, pass: bob.user.password },
-      tls: { ca: [ms.info.caCertPem] },
-      logger: false,
-    });
-    other.on('error', () => undefined);
-    await other.connect();
+    const other = await otherMailClient(bob);
     try {
       await other.mailboxOpen('INBOX');
       await other.messageFlagsAdd({ all: true }, ['\\Seen']);
@@ -341,16 +347,7 @@ describe('several devices', () => {
     const carol = await ms.addUser(`carol-${Date.now().toString(36)}`);
     await sendPlainMail(carol, bob.user.address, 'Hi', 'read me here');
     const m = await bob.receive('read me here');
-    const other = new ImapFlow({
-      host: '127.0.0.1',
-      port: ms.info.ports.imaps,
-      secure: true,
-      auth: { user: bob.user.address, pass: bob.user.password },
-      tls: { ca: [ms.info.caCertPem] },
-      logger: false,
-    });
-    other.on('error', () => undefined);
-    await other.connect();
+    const other = await otherMailClient(bob);
     try {
       const seenThere = async () => {
         await other.mailboxOpen('INBOX');

@@ -3,25 +3,15 @@
  * import would do without doing it, and the import it predicts (keys new, the same, replaced,
  * or ignored for a verified contact). Real Postfix + Dovecot for the SecureJoin part.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mailServer } from '../mailserver/index.ts';
-import { newPeer } from '../support/peer.ts';
-import type { Peer } from '../support/peer.ts';
-import type { Core } from '../../main/core/core.ts';
+import { peerFactory } from '../support/steps.ts';
 import type { CoreEvent } from '../../shared/events.ts';
 import { generateAccountKey, keydataOf, readPrivateKey } from '../../main/core/crypto/keys.ts';
 import { formatVcard } from '../../main/core/securejoin/vcard.ts';
 
 const ms = mailServer();
-const cores: Core[] = [];
-afterAll(async () => {
-  for (const c of cores) await c.close();
-});
-async function peer(name: string): Promise<Peer> {
-  const p = await newPeer(ms, name);
-  cores.push(p.core);
-  return p;
-}
+const peer = peerFactory(ms);
 
 /** A card for `addr` with a fresh key (someone else's key under that address). */
 async function cardWithOtherKey(addr: string) {
