@@ -9,16 +9,17 @@
 import type { TFunction } from 'i18next';
 import type { SystemLine, SystemLineCode } from '../../../shared/types.ts';
 
-type Args = Readonly<Record<string, string>>;
+export type Args = Readonly<Record<string, string>>;
 
-interface Entry {
+/** One localisable sentence: the arguments it needs and how it is said. */
+export interface Entry {
   /** Arguments the sentence needs; without them the English text is shown. */
   needs: readonly string[];
   say(t: TFunction, a: Args, language: string): string;
 }
 
 /** Arguments only as replacements: they never act as i18next options or templates. */
-function v(a: Args) {
+export function v(a: Args) {
   return { replace: { ...a }, interpolation: { escapeValue: false, skipOnVariables: true } };
 }
 

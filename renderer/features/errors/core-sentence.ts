@@ -8,20 +8,8 @@
  */
 import type { TFunction } from 'i18next';
 import type { SentenceInfo, SystemLineCode } from '../../../shared/types.ts';
-import { SYSTEM_LINES, systemLineText } from '../chat/system-line.ts';
-
-type Args = Readonly<Record<string, string>>;
-
-interface Entry {
-  /** Arguments the sentence needs; without them the English sentence is shown. */
-  needs: readonly string[];
-  say(t: TFunction, a: Args, language: string): string;
-}
-
-/** Arguments only as replacements: they never act as i18next options or templates. */
-function v(a: Args) {
-  return { replace: { ...a }, interpolation: { escapeValue: false, skipOnVariables: true } };
-}
+import { SYSTEM_LINES, systemLineText, v } from '../chat/system-line.ts';
+import type { Args, Entry } from '../chat/system-line.ts';
 
 const imap = (a: Args) => a.protocol === 'imap';
 
