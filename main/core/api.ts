@@ -139,7 +139,9 @@ async function createAccount(
 function assertNew(c: CoreContext, addr: string) {
   for (const a of c.accounts.values()) {
     if (a.addr.toLowerCase() === addr.toLowerCase()) {
-      throw new CoreError('account_exists', `${addr} is already set up in Estafette.`);
+      throw new CoreError('account_exists', `${addr} is already set up in Estafette.`, {
+        detail: { code: 'account_exists', args: { address: addr } },
+      });
     }
   }
 }
@@ -240,7 +242,9 @@ export const handlers: Handlers = {
     const a = account(c, i.accountId);
     const { ctx } = a;
     if (i.addr.toLowerCase() === a.addr.toLowerCase()) {
-      throw new CoreError('invalid_input', 'That is your own address.');
+      throw new CoreError('invalid_input', 'That is your own address.', {
+        detail: { code: 'own_address', args: {} },
+      });
     }
     const chatId = ctx.db.transaction(() => {
       const contact = ctx.contacts.upsert(i.addr, undefined, { known: true });

@@ -505,6 +505,8 @@ export const de = {
       'Estafette sendet ein Passwort nie unverschlüsselt an den {{protocol}}-Server {{host}}. Wähle TLS oder STARTTLS.',
     notAnAddress:
       '„{{address}}“ ist keine E-Mail-Adresse. Gib sie in der Form name@example.org ein.',
+    accountExists: '{{address}} ist in Estafette bereits eingerichtet.',
+    ownAddress: 'Das ist deine eigene Adresse.',
     invalidEnvelope: 'Die Nachricht hat einen ungültigen Absender oder Empfänger.',
     noRecipients: 'Die Nachricht hat keine Empfänger.',
     messageRefused: '{{host}} hat die Nachricht abgelehnt.',

@@ -487,6 +487,8 @@ export const en = {
     plaintextRefused:
       'Estafette never sends a password to the {{protocol}} server {{host}} without encryption. Choose TLS or STARTTLS.',
     notAnAddress: '"{{address}}" is not an email address. Enter it in the form name@example.org.',
+    accountExists: '{{address}} is already set up in Estafette.',
+    ownAddress: 'That is your own address.',
     invalidEnvelope: 'The message has an invalid sender or recipient.',
     noRecipients: 'The message has no recipients.',
     messageRefused: '{{host}} refused the message.',

@@ -506,6 +506,8 @@ export const fr = {
       'Estafette n’envoie jamais de mot de passe au serveur {{protocol}} {{host}} sans chiffrement. Choisissez TLS ou STARTTLS.',
     notAnAddress:
       '« {{address}} » n’est pas une adresse e-mail. Saisissez-la sous la forme nom@example.org.',
+    accountExists: '{{address}} est déjà configuré dans Estafette.',
+    ownAddress: 'C’est votre propre adresse.',
     invalidEnvelope: 'Le message a un expéditeur ou un destinataire non valide.',
     noRecipients: 'Le message n’a aucun destinataire.',
     messageRefused: '{{host}} a refusé le message.',

@@ -70,6 +70,36 @@ describe('localisable core sentences against the real Postfix + Dovecot', () => 
     }
   });
 
+  it('the same account twice and a chat with yourself are refused with their codes', async () => {
+    const twice = await alice.core
+      .call('addAccountManual', {
+        addr: alice.user.address,
+        password: alice.user.password,
+        displayName: 'Alice',
+        settings: manualSettings(ms, alice.user),
+      })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect(twice).toMatchObject({
+      code: 'account_exists',
+      detail: { code: 'account_exists', args: { address: alice.user.address } },
+    });
+    const self = await alice.core
+      .call('createChatByAddress', { accountId: alice.account.id, addr: alice.user.address })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect(self).toMatchObject({ code: 'invalid_input', detail: { code: 'own_address' } });
+    const { detail, sentence } = twice as { detail: never; sentence: string };
+    expect(coreSentenceText(en, detail, '', 'en')).toBe(sentence);
+    expect(coreSentenceText(fr, detail, '', 'fr')).toBe(
+      `${alice.user.address} est déjà configuré dans Estafette.`,
+    );
+  });
+
   it('a message the server refuses fails with the code of the refusal, kept with the message', async () => {
     const nobody = `nobody-${Date.now()}@${ms.info.domain}`;
     const chat = await alice.core.call('createChatByAddress', {

@@ -115,6 +115,8 @@ export const CORE_SENTENCES: Readonly<Record<string, Entry>> = {
     say: (t, a) => t('coreErrors.plaintextRefused', v(server(t, a))),
   },
   not_an_address: { needs: ['address'], say: (t, a) => t('coreErrors.notAnAddress', v(a)) },
+  account_exists: { needs: ['address'], say: (t, a) => t('coreErrors.accountExists', v(a)) },
+  own_address: { needs: [], say: (t) => t('coreErrors.ownAddress') },
   // Sending (main/core/transport/smtp.ts, main/core/chat/outbox.ts).
   invalid_envelope: { needs: [], say: (t) => t('coreErrors.invalidEnvelope') },
   no_recipients: { needs: [], say: (t) => t('coreErrors.noRecipients') },
