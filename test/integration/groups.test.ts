@@ -195,6 +195,17 @@ describe('groups between Estafette cores', () => {
       (g) => g.name === 'Sunday hikers' && g.description !== '' && g.avatar !== null,
     );
     expect(info).toMatchObject({ description: 'Meet at 8.\nBring water.', avatar: png });
+    // The chat list gets the image as a blob, typed by its own bytes.
+    const summary = await dave.core.call('getChat', {
+      accountId: dave.account.id,
+      chatId: daveGroup,
+    });
+    expect(summary.image).not.toBeNull();
+    const blob = await dave.core.call('getBlob', {
+      accountId: dave.account.id,
+      blob: summary.image!,
+    });
+    expect(`data:${blob.contentType};base64,${blob.dataBase64}`).toBe(png);
     expect(
       (await dave.core.call('getChat', { accountId: dave.account.id, chatId: daveGroup })).name,
     ).toBe('Sunday hikers');

@@ -434,10 +434,12 @@ export class ImapSync {
   }
 
   async #pushSeen(client: ImapClient): Promise<void> {
-    // A failure (a dropped connection) keeps them for the next session.
-    const uids = [...this.#seenToPush].sort((a, b) => a - b).slice(0, 1000);
-    await client.messageFlagsAdd(uids, ['\\Seen'], { uid: true });
-    for (const uid of uids) this.#seenToPush.delete(uid);
+    // A failure (a dropped connection) keeps what is left for the next session.
+    while (this.#seenToPush.size > 0) {
+      const uids = [...this.#seenToPush].sort((a, b) => a - b).slice(0, 1000);
+      await client.messageFlagsAdd(uids, ['\\Seen'], { uid: true });
+      for (const uid of uids) this.#seenToPush.delete(uid);
+    }
   }
 
   async #loadState(): Promise<SyncState> {

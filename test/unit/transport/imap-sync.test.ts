@@ -408,6 +408,14 @@ describe('ImapSync with a fake server', () => {
       'the STORE after reconnecting',
     );
     expect(server.messages.every((m) => m.flags.has('\\Seen'))).toBe(true);
+    // More than one STORE's worth goes out in one turn, in commands of 1,000.
+    server.add(1500);
+    await until(() => server.messages.length === 1503, 'the new mail');
+    sync.markSeen(range(4, 1503));
+    await until(() => server.messages.every((m) => m.flags.has('\\Seen')), 'every message seen');
+    const stores = server.current.commands.filter((c) => c.startsWith('STORE'));
+    expect(stores.at(-2)).toMatch(/^STORE 4,5,.*,1003 \+FLAGS/);
+    expect(stores.at(-1)).toMatch(/^STORE 1004,.*,1503 \+FLAGS/);
   });
 
   it('retries a batch whose processing failed, one message at a time, losing nothing', async () => {
