@@ -16,6 +16,7 @@
 import {
   KeyObject,
   createCipheriv,
+  createHash,
   createDecipheriv,
   diffieHellman,
   generateKeyPairSync,
@@ -32,6 +33,8 @@ type Algorithm = string | { name: string; [key: string]: unknown };
 type Subtle = SubtleCrypto & Record<string, unknown>;
 
 const KW_IV = Buffer.from('a6a6a6a6a6a6a6a6', 'hex');
+/** Imported X25519/Ed25519 keys kept for reuse: an account's own and its peers' keys recur. */
+const IMPORT_CACHE_SIZE = 64;
 const HASHES: Record<string, string> = {
   'SHA-1': 'sha1',
   'SHA-256': 'sha256',
@@ -83,7 +86,53 @@ type Original = {
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- WebCrypto's overloads, passed through */
 function makePaths(o: Original): Record<string, (...args: any[]) => Promise<any>> {
+  // Keyed by a digest of everything the import depends on; newest use last (an LRU).
+  const imported = new Map<string, CryptoKey>();
   return {
+    importKey(
+      format: string,
+      keyData: unknown,
+      algorithm: Algorithm,
+      extractable: boolean,
+      usages: KeyUsage[],
+    ) {
+      const fallback = () =>
+        o.importKey(
+          format as 'jwk',
+          keyData as JsonWebKey,
+          algorithm as AlgorithmIdentifier,
+          extractable,
+          usages,
+        );
+      const name = nameOf(algorithm);
+      if (
+        format !== 'jwk' ||
+        (name !== 'X25519' && name !== 'ED25519') ||
+        typeof algorithm !== 'string' ||
+        !isOkpJwk(keyData) ||
+        !Array.isArray(usages)
+      ) {
+        return fallback();
+      }
+      // A CryptoKey is immutable, so one import serves every identical request.
+      const id = createHash('sha256')
+        .update(JSON.stringify([name, sortedEntries(keyData), extractable, [...usages].sort()]))
+        .digest('base64');
+      const hit = imported.get(id);
+      if (hit) {
+        imported.delete(id);
+        imported.set(id, hit);
+        return Promise.resolve(hit);
+      }
+      return fallback().then((key) => {
+        imported.set(id, key);
+        if (imported.size > IMPORT_CACHE_SIZE) {
+          const oldest = imported.keys().next().value;
+          if (oldest !== undefined) imported.delete(oldest);
+        }
+        return key;
+      });
+    },
     sign(algorithm: Algorithm, key: CryptoKey, data: BufferSource) {
       if (nameOf(algorithm) !== 'ED25519' || !usable(key, 'Ed25519', 'private', 'sign')) {
         return o.sign(algorithm, key, data);
@@ -310,12 +359,48 @@ async function agrees(
         );
         return refused && getCiphers().includes('id-aes128-wrap');
       }
+      case 'importKey': {
+        // The same import twice gives one key that works as the original does; other usages or
+        // another key give another import.
+        const pair = (await o.generateKey('X25519', true, ['deriveBits'])) as CryptoKeyPair;
+        const peer = (await o.generateKey('X25519', true, ['deriveBits'])) as CryptoKeyPair;
+        // As openpgp.js builds them: no key_ops, so that other usages may be asked for.
+        const { key_ops: _ops, ...jwk } = await crypto.subtle.exportKey('jwk', pair.privateKey);
+        const first = (await path('jwk', jwk, 'X25519', false, ['deriveBits'])) as CryptoKey;
+        const again = (await path('jwk', { ...jwk }, 'X25519', false, ['deriveBits'])) as CryptoKey;
+        const other = (await path('jwk', jwk, 'X25519', false, ['deriveKey'])) as CryptoKey;
+        const params = { name: 'X25519', public: peer.publicKey };
+        const mine = Buffer.from(await o.deriveBits(params, first, 256));
+        const theirs = Buffer.from(await o.deriveBits(params, pair.privateKey, 256));
+        return first === again && other !== first && mine.equals(theirs);
+      }
       default:
         return false;
     }
   } catch {
     return false;
   }
+}
+
+type JwkValue = string | boolean | string[];
+
+/** A JSON Web Key of an OKP curve (X25519, Ed25519) with only plain fields (as openpgp.js makes). */
+function isOkpJwk(value: unknown): value is Record<string, JwkValue> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const jwk = value as Record<string, unknown>;
+  return (
+    jwk['kty'] === 'OKP' &&
+    Object.values(jwk).every(
+      (v) =>
+        typeof v === 'string' ||
+        typeof v === 'boolean' ||
+        (Array.isArray(v) && v.every((e) => typeof e === 'string')),
+    )
+  );
+}
+
+function sortedEntries(record: Record<string, JwkValue>): [string, JwkValue][] {
+  return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
 

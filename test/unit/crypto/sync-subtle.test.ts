@@ -8,9 +8,43 @@ const original = Object.getPrototypeOf(subtle) as SubtleCrypto;
 const bytes = (b: ArrayBuffer) => Buffer.from(b);
 
 describe('synchronous WebCrypto paths for openpgp.js', () => {
+  it('import an X25519 or Ed25519 key once for identical requests, and only for those', async () => {
+    await installSyncSubtle();
+    const pair = (await subtle.generateKey('Ed25519', true, ['sign', 'verify'])) as CryptoKeyPair;
+    const { key_ops: _ops, ...jwk } = await subtle.exportKey('jwk', pair.privateKey);
+    const signer = await subtle.importKey('jwk', jwk, 'Ed25519', false, ['sign']);
+    expect(await subtle.importKey('jwk', { ...jwk }, 'Ed25519', false, ['sign'])).toBe(signer);
+    // Anything that changes the import changes the key: extractability, the key itself.
+    const extractable = await subtle.importKey('jwk', jwk, 'Ed25519', true, ['sign']);
+    expect(extractable).not.toBe(signer);
+    expect(extractable.extractable).toBe(true);
+    const publicJwk = { kty: jwk.kty, crv: jwk.crv, x: jwk.x } as JsonWebKey;
+    const verifier = await subtle.importKey('jwk', publicJwk, 'Ed25519', false, ['verify']);
+    expect(verifier.type).toBe('public');
+    const data = crypto.getRandomValues(new Uint8Array(32));
+    const signature = await subtle.sign('Ed25519', signer, data);
+    expect(await subtle.verify('Ed25519', verifier, signature, data)).toBe(true);
+    // Other formats and algorithms are imported afresh each time.
+    const raw = crypto.getRandomValues(new Uint8Array(16));
+    const kw = await subtle.importKey('raw', raw, 'AES-KW', false, ['wrapKey']);
+    expect(await subtle.importKey('raw', raw, 'AES-KW', false, ['wrapKey'])).not.toBe(kw);
+    // A refused import is refused again, not remembered.
+    const bad = { ...publicJwk, x: 'AAAA' };
+    await expect(subtle.importKey('jwk', bad, 'Ed25519', false, ['verify'])).rejects.toThrow();
+    await expect(subtle.importKey('jwk', bad, 'Ed25519', false, ['verify'])).rejects.toThrow();
+  });
+
   it('replace the thread-pool calls openpgp.js makes, with the same results', async () => {
     await installSyncSubtle();
-    for (const name of ['sign', 'verify', 'generateKey', 'deriveBits', 'wrapKey', 'unwrapKey']) {
+    for (const name of [
+      'sign',
+      'verify',
+      'generateKey',
+      'deriveBits',
+      'wrapKey',
+      'unwrapKey',
+      'importKey',
+    ]) {
       expect(Object.hasOwn(subtle, name), name).toBe(true);
     }
     const data = crypto.getRandomValues(new Uint8Array(100));
