@@ -13,7 +13,6 @@
  *
  * Everything here is plain data in and out (structured-clone safe) and never throws.
  */
-import { readMessage } from 'openpgp';
 import type { Message, PrivateKey, PublicKey } from 'openpgp';
 import { CoreError } from '../errors.ts';
 import type { ErrorCode } from '../errors.ts';
@@ -21,7 +20,7 @@ import { parseMail, mergeProtected } from '../mime/parse.ts';
 import type { ParsedMail } from '../mime/types.ts';
 import { readHeaderKey, selectAutocryptHeader } from '../crypto/autocrypt.ts';
 import { fingerprintOf, readPrivateKey, readPublicKey } from '../crypto/keys.ts';
-import { decryptAndVerify } from '../crypto/pgp.ts';
+import { decryptAndVerify, decryptArmoredMessage } from '../crypto/pgp.ts';
 import { deltaChatProfile } from '../crypto/profile.ts';
 import { intendedRecipientsOf } from '../crypto/signature.ts';
 import { installSyncSubtle } from '../crypto/sync-subtle.ts';
@@ -138,8 +137,7 @@ function armoredIn(source: Buffer): string | null {
 type Decrypted = Awaited<ReturnType<Message<string>['decrypt']>>;
 
 async function decryptArmored(armored: string, secretKeys: PrivateKey[]): Promise<Decrypted> {
-  const message = await readMessage({ armoredMessage: armored, config: deltaChatProfile });
-  return message.decrypt(secretKeys, undefined, undefined, verificationDate(), deltaChatProfile);
+  return decryptArmoredMessage(armored, secretKeys, verificationDate());
 }
 
 function verificationDate(): Date {

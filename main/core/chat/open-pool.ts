@@ -5,7 +5,8 @@
  * receives the odd message never pays for the threads (start-up time, memory).
  *
  * Small batches are opened on the calling thread: one live message is done sooner there than
- * the hop to a worker (and its cold start) would allow.
+ * the hop to a worker (and its cold start) would allow. In big batches the calling thread opens
+ * one mail at a time beside the workers, from what they have not taken yet.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -92,8 +93,10 @@ export class OpenPool {
         this.send(slot, this.queue.splice(0, Math.max(1, Math.min(CHUNK, share))));
       }
     }
-    // While the workers start (module loading takes a few hundred ms), this thread helps.
-    if (this.queue.length > 0 && this.inline === 0 && !this.slots.some((s) => s.ready)) {
+    // This thread opens what the workers have not taken, one mail at a time: while they start
+    // (module loading takes a few hundred ms), and during a catch-up, where its own share (IMAP,
+    // storing in order) leaves it idle most of the time while the workers are saturated.
+    if (this.queue.length > 0 && this.inline === 0) {
       const pending = this.queue.shift()!;
       this.inline++;
       void openMail(pending.job)

@@ -11,7 +11,7 @@ import {
   PacketList,
   readMessage,
 } from 'openpgp';
-import type { AnyPacket, DecryptMessageResult, PrivateKey, PublicKey } from 'openpgp';
+import type { AnyPacket, DecryptMessageResult, PrivateKey, PublicKey, SessionKey } from 'openpgp';
 import { CoreError } from '../errors.ts';
 import { fingerprintOf } from './keys.ts';
 import { saltedPasswordSessionKeyPacket } from './password-session-key.ts';
@@ -124,6 +124,52 @@ export async function decryptAndVerify(options: {
     data: result.data,
     ...(await judgeSignatures(result.signatures, options.expectedSignerKeys)),
   };
+}
+
+/**
+ * Decrypts an armored message as openpgp.js's `Message.decrypt` does, but opens the session key
+ * one recipient at a time, the last first, and stops at the first that opens. Recipients are
+ * anonymous (wildcard key IDs), so openpgp.js tries every one with every key; Delta Chat and
+ * Estafette list the sender's own key first, so in a 1:1 chat the reader's is the last and one
+ * X25519 agreement and key unwrap per message is saved. If that session key does not decrypt the
+ * message, openpgp.js's own full path decides (with every session key it can open), so the
+ * outcome is always the one openpgp.js gives.
+ */
+export async function decryptArmoredMessage(
+  armored: string,
+  decryptionKeys: PrivateKey[],
+  date: Date,
+): Promise<Message<Uint8Array | string>> {
+  const message = await readMessage({ armoredMessage: armored, config: deltaChatProfile });
+  const recipients = message.packets.filterByTag(enums.packet.publicKeyEncryptedSessionKey);
+  if (recipients.length > 1) {
+    for (let i = recipients.length - 1; i >= 0; i--) {
+      const one = new Message(new PacketList<AnyPacket>());
+      one.packets.push(recipients[i] as AnyPacket);
+      let sessionKeys;
+      try {
+        sessionKeys = await decryptSessionKeys({
+          message: one,
+          decryptionKeys,
+          date,
+          config: deltaChatProfile,
+        });
+      } catch {
+        continue; // not ours
+      }
+      try {
+        // A v6 recipient packet carries no algorithm (SEIPDv2 names it): null is what
+        // openpgp.js passes on itself, though its types do not say so.
+        const keys = sessionKeys as SessionKey[];
+        return await message.decrypt(undefined, undefined, keys, date, deltaChatProfile);
+      } catch {
+        break; // decrypting consumed the message: read it again below
+      }
+    }
+    const again = await readMessage({ armoredMessage: armored, config: deltaChatProfile });
+    return again.decrypt(decryptionKeys, undefined, undefined, date, deltaChatProfile);
+  }
+  return message.decrypt(decryptionKeys, undefined, undefined, date, deltaChatProfile);
 }
 
 /**

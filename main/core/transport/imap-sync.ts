@@ -584,9 +584,16 @@ export class ImapSync {
       maxBytes: this.#maxBatchBytes,
       singleThrough: this.#isolateThrough,
     });
-    for (const uids of batches) {
+    // The next batch is fetched while this one is opened and stored: the server and the
+    // network work while the CPUs do (commands still go one at a time on the connection).
+    let next = batches.length > 0 ? this.#prefetch(client, batches[0]!) : null;
+    for (let i = 0; i < batches.length; i++) {
+      const uids = batches[i]!;
+      const fetched = await next!;
       if (this.#stopping) return;
-      if (!(await this.#deliver(client, uids))) {
+      next = i + 1 < batches.length ? this.#prefetch(client, batches[i + 1]!) : null;
+      if (!(await this.#handOver(uids, fetched))) {
+        await next?.catch(() => undefined);
         await this.#retryLater(uids[0] ?? null);
         return;
       }
@@ -607,7 +614,22 @@ export class ImapSync {
    * `uids` null: every message above the watermark (a small arrival, not planned).
    */
   async #deliver(client: ImapClient, uids: number[] | null): Promise<boolean> {
-    const above = this.#lastUid;
+    return this.#handOver(uids, await this.#fetchBatch(client, uids, this.#lastUid));
+  }
+
+  /** Starts fetching a planned batch; a failure surfaces when it is awaited. */
+  #prefetch(client: ImapClient, uids: number[]): Promise<FetchedMessage[]> {
+    const fetching = this.#fetchBatch(client, uids, this.#lastUid);
+    fetching.catch(() => undefined);
+    return fetching;
+  }
+
+  /** The messages of `uids` (or, for null, every one above `above`), in UID order. */
+  async #fetchBatch(
+    client: ImapClient,
+    uids: number[] | null,
+    above: number,
+  ): Promise<FetchedMessage[]> {
     const wanted = uids ? new Set(uids) : null;
     const seen = new Set<number>();
     const batch: FetchedMessage[] = [];
@@ -621,6 +643,12 @@ export class ImapSync {
       batch.push(toFetchedMessage(row));
     }
     batch.sort((a, b) => a.uid - b.uid);
+    return batch;
+  }
+
+  /** Hands a fetched batch to the caller; false when processing failed and it must be retried. */
+  async #handOver(uids: number[] | null, batch: FetchedMessage[]): Promise<boolean> {
+    const above = this.#lastUid;
     const highest = uids ? Math.max(...uids) : (batch.at(-1)?.uid ?? above);
     // UIDs that did not come back were expunged meanwhile; UIDs are never reused, so skip them.
     const watermark = this.#watermark(highest);

@@ -1,7 +1,9 @@
 import {
+  armor,
   CompressedDataPacket,
   createMessage,
   encrypt,
+  encryptSessionKey,
   enums,
   generateKey,
   LiteralDataPacket,
@@ -18,6 +20,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { generateAccountKey, readPrivateKey } from '../../../main/core/crypto/keys.ts';
 import {
   decryptAndVerify,
+  decryptArmoredMessage,
   decryptWithPassword,
   encryptAndSign,
   encryptWithPassword,
@@ -400,5 +403,76 @@ describe('password encryption (SecureJoin v3)', () => {
     await expect(encryptWithPassword({ data: 'x', password: '' })).rejects.toMatchObject({
       code: 'invalid_input',
     });
+  });
+});
+
+/** openpgp.js armors a packet list holding read packets as its own stream; this joins it. */
+async function textOf(armored: unknown): Promise<string> {
+  if (typeof armored === 'string') return armored;
+  const reader = (armored as ReadableStream<string>).getReader();
+  let text = '';
+  for (let r = await reader.read(); !r.done; r = await reader.read()) text += r.value;
+  return text;
+}
+
+describe('decryptArmoredMessage (recipients tried one at a time, the last first)', () => {
+  let sender: PrivateKey;
+  let reader: PrivateKey;
+  let stranger: PrivateKey;
+  beforeAll(async () => {
+    const keys = await Promise.all(
+      ['sender@x.test', 'reader@x.test', 'stranger@x.test'].map(async (addr) =>
+        readPrivateKey((await generateAccountKey(addr)).secretArmored),
+      ),
+    );
+    [sender, reader, stranger] = keys as [PrivateKey, PrivateKey, PrivateKey];
+  });
+  const literal = async (m: Message<Uint8Array | string>) =>
+    new TextDecoder().decode((await m.getLiteralData()) as Uint8Array);
+
+  it('opens for the reader (last recipient) and for the sender (first)', async () => {
+    const armored = await encryptAndSign({
+      data: 'hello',
+      encryptionKeys: [reader.toPublic()],
+      signingKey: sender,
+    });
+    const date = new Date();
+    expect(await literal(await decryptArmoredMessage(armored, [reader], date))).toBe('hello');
+    expect(await literal(await decryptArmoredMessage(armored, [sender], date))).toBe('hello');
+    // Not for this key: the same refusal as openpgp.js's own Message.decrypt.
+    const plain = await readMessage({ armoredMessage: armored });
+    const refusal = await plain.decrypt([stranger]).then(
+      () => 'opened',
+      (e: unknown) => (e as Error).message,
+    );
+    expect(refusal).not.toBe('opened');
+    await expect(decryptArmoredMessage(armored, [stranger], date)).rejects.toThrow(refusal);
+  });
+
+  it('falls back to every session key when the first one that opens is not the right one', async () => {
+    const armored = await encryptAndSign({
+      data: 'the real text',
+      encryptionKeys: [reader.toPublic()],
+      signingKey: sender,
+    });
+    const message = await readMessage({ armoredMessage: armored });
+    // A forged extra recipient packet for the reader, last, with some other session key.
+    const forged = await encryptSessionKey({
+      data: crypto.getRandomValues(new Uint8Array(16)),
+      algorithm: 'aes128',
+      aeadAlgorithm: 'ocb',
+      encryptionKeys: reader.toPublic(),
+      format: 'object',
+    });
+    const packets = new PacketList<AnyPacket>();
+    const recipients = message.packets.filterByTag(enums.packet.publicKeyEncryptedSessionKey);
+    for (const p of recipients) packets.push(p as AnyPacket);
+    packets.push(...(forged.packets as unknown as AnyPacket[]));
+    for (const p of message.packets) {
+      if (!recipients.includes(p as never)) packets.push(p as AnyPacket);
+    }
+    const tampered = await textOf(armor(enums.armor.message, packets.write()));
+    const opened = await decryptArmoredMessage(tampered, [reader], new Date());
+    expect(await literal(opened)).toBe('the real text');
   });
 });
