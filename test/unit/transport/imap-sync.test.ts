@@ -273,6 +273,27 @@ describe('ImapSync with a fake server', () => {
     ]);
   });
 
+  it('fetches the next batch while the previous one is still being processed', async () => {
+    let server!: FakeMailbox;
+    const seenWhileProcessing: string[][] = [];
+    const processed: number[] = [];
+    const ctx = setup({
+      processBatch: async (batch) => {
+        // Give the prefetch a turn, then note which FETCHes were sent by now.
+        await new Promise((r) => setTimeout(r, 5));
+        seenWhileProcessing.push([...server.current.commands]);
+        processed.push(...batch.map((m) => m.uid));
+      },
+    });
+    server = ctx.server;
+    server.add(450);
+    ctx.sync.start();
+    await until(() => processed.length === 450, '450 processed');
+    expect(processed).toEqual(range(1, 450));
+    expect(seenWhileProcessing[0]).toContain('FETCH 201:400 full');
+    expect(seenWhileProcessing[1]).toContain('FETCH 401:450 full');
+  });
+
   it('starts from the stored watermark and delivers nothing twice', async () => {
     const { server, store, sync, uids } = setup();
     server.add(5);
