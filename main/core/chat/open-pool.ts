@@ -189,9 +189,9 @@ export class OpenPool {
 const lostResult: OpenedMail = failedOpening(new Error('the worker answered without a result'));
 
 /**
- * One worker fewer than cores: the main thread (IMAP, SQLite, the in-order part) and libuv's
- * thread pool (where openpgp.js's WebCrypto and zlib calls run) need the rest. On two cores one
- * worker was as fast as two and used a quarter less CPU (bench/, docs/performance.md).
+ * One worker fewer than cores: the main thread does IMAP, SQLite and the in-order part, and
+ * opens mail itself when that leaves it time. On two cores one worker was as fast as two and
+ * used a quarter less CPU (bench/, docs/performance.md).
  */
 function defaultSize(): number {
   return Math.max(1, Math.min(4, availableParallelism() - 1));
