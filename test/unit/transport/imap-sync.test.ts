@@ -274,19 +274,19 @@ describe('ImapSync with a fake server', () => {
   });
 
   it('fetches the next batch while the previous one is still being processed', async () => {
-    let server!: FakeMailbox;
+    const at: { server?: FakeMailbox } = {};
     const seenWhileProcessing: string[][] = [];
     const processed: number[] = [];
     const ctx = setup({
       processBatch: async (batch) => {
         // Give the prefetch a turn, then note which FETCHes were sent by now.
         await new Promise((r) => setTimeout(r, 5));
-        seenWhileProcessing.push([...server.current.commands]);
+        seenWhileProcessing.push([...(at.server?.current.commands ?? [])]);
         processed.push(...batch.map((m) => m.uid));
       },
     });
-    server = ctx.server;
-    server.add(450);
+    at.server = ctx.server;
+    ctx.server.add(450);
     ctx.sync.start();
     await until(() => processed.length === 450, '450 processed');
     expect(processed).toEqual(range(1, 450));
