@@ -6,6 +6,7 @@
  * round-trip, and any change to the ciphertext is refused. Real Delta Chat messages (decrypted
  * in deltachat-interop.test.ts) are the known answers from an independent implementation.
  */
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
@@ -16,6 +17,7 @@ import {
   SymEncryptedIntegrityProtectedDataPacket,
 } from 'openpgp';
 import { describe, expect, it } from 'vitest';
+import { ocbSealWithBlockCipher } from '../../../main/core/crypto/password-session-key.ts';
 
 // Methods openpgp.js has at runtime but its type declarations keep private or leave out.
 type LiteralView = {
@@ -105,5 +107,48 @@ describe('AES-OCB through OpenSSL (patches/openpgp+6.3.2.patch)', () => {
     await expect(opened(body.subarray(0, body.length - 16), key, algo)).rejects.toThrow();
     const other = crypto.getRandomValues(new Uint8Array(16));
     await expect(opened(body, other, algo)).rejects.toThrow(/Authentication tag mismatch/);
+  });
+});
+
+describe('OCB over the AES block cipher, for runtimes without OCB (password-session-key.ts)', () => {
+  const hex = (s: string) => Buffer.from(s, 'hex');
+  const key = hex('000102030405060708090a0b0c0d0e0f');
+
+  it('gives the RFC 7253 sample results', () => {
+    const vectors = [
+      ['bbaa99887766554433221100', '', '', '785407bfffc8ad9edcc5520ac9111ee6'],
+      [
+        'bbaa99887766554433221101',
+        '0001020304050607',
+        '0001020304050607',
+        '6820b3657b6f615a5725bda0d3b4eb3a257c9af1f8f03009',
+      ],
+      [
+        'bbaa99887766554433221104',
+        '000102030405060708090a0b0c0d0e0f',
+        '000102030405060708090a0b0c0d0e0f',
+        '571d535b60b277188be5147170a9a22c3ad7a4ff3835b8c5701c1ccec8fc3358',
+      ],
+    ] as const;
+    for (const [nonce, aad, plain, sealed] of vectors) {
+      expect(ocbSealWithBlockCipher(key, hex(nonce), hex(aad), hex(plain)).toString('hex')).toBe(
+        sealed,
+      );
+    }
+  });
+
+  it('equals OpenSSL’s AES-OCB for random keys, nonces, data and lengths', () => {
+    for (let i = 0; i < 300; i++) {
+      const k = randomBytes(i % 3 === 0 ? 32 : 16);
+      const nonce = randomBytes(1 + (i % 15));
+      const aad = randomBytes(i % 41);
+      const plain = randomBytes((i * 7) % 83);
+      const cipher = createCipheriv(k.length === 32 ? 'aes-256-ocb' : 'aes-128-ocb', k, nonce, {
+        authTagLength: 16,
+      });
+      cipher.setAAD(aad, { plaintextLength: plain.length });
+      const openssl = Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+      expect(ocbSealWithBlockCipher(k, nonce, aad, plain).equals(openssl)).toBe(true);
+    }
   });
 });
