@@ -7,7 +7,6 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { formatAutocryptHeader } from '../main/core/crypto/autocrypt.ts';
 import {
@@ -19,6 +18,7 @@ import {
 import { encryptAndSign } from '../main/core/crypto/pgp.ts';
 import { composeEncryptedOuter, composeInner, newMessageId } from '../main/core/mime/compose.ts';
 import type { MailServerInfo, TestUser } from '../test/mailserver/server.ts';
+import { connectImap } from '../test/mailserver/imap-client.ts';
 
 /** A sender that exists only as a key pair: nobody logs in as it. */
 export interface Identity {
@@ -167,16 +167,7 @@ export async function waitForInbox(
 }
 
 export async function inboxCount(info: MailServerInfo, user: TestUser): Promise<number> {
-  const client = new ImapFlow({
-    host: info.host,
-    port: info.ports.imaps,
-    secure: true,
-    tls: { ca: [info.caCertPem] },
-    auth: { user: user.address, pass: user.password },
-    logger: false,
-  });
-  client.on('error', () => {});
-  await client.connect();
+  const client = await connectImap(info, user);
   try {
     const status = await client.status('INBOX', { messages: true });
     return status ? (status.messages ?? 0) : 0;

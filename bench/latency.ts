@@ -6,13 +6,14 @@
  */
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import { createCore } from '../main/core/core.ts';
 import type { Core } from '../main/core/core.ts';
 import type { CoreEvent } from '../shared/events.ts';
 import type { Message } from '../shared/types.ts';
 import type { TestUser } from '../test/mailserver/server.ts';
+import { connectImap } from '../test/mailserver/imap-client.ts';
 import { manualSettings } from '../test/support/peer.ts';
 import type { BenchContext } from './context.ts';
 import { configureAccount, secureJoin, startDeltaChatProcess, waitForEvent } from './deltachat.ts';
@@ -98,17 +99,7 @@ async function idleWatcher(
   user: TestUser,
   onExists: () => void,
 ): Promise<ImapFlow> {
-  const { info } = ctx.ms;
-  const client = new ImapFlow({
-    host: info.host,
-    port: info.ports.imaps,
-    secure: true,
-    tls: { ca: [info.caCertPem] },
-    auth: { user: user.address, pass: user.password },
-    logger: false,
-  });
-  client.on('error', () => {});
-  await client.connect();
+  const client = await connectImap(ctx.ms.info, user);
   await client.mailboxOpen('INBOX');
   client.on('exists', onExists);
   void client.idle().catch(() => {});

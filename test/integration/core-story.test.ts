@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import nodemailer from 'nodemailer';
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import { mailServer } from '../mailserver/index.ts';
+import { connectImap } from '../mailserver/imap-client.ts';
 import { manualSettings, newPeer, observe, openCore } from '../support/peer.ts';
 import type { Peer } from '../support/peer.ts';
 import type { Core } from '../../main/core/core.ts';
@@ -308,17 +309,7 @@ describe('chat flags', () => {
 describe('several devices', () => {
   /** Another mail client on the same mailbox, as a phone or webmail would be. */
   async function otherMailClient(p: Peer): Promise<ImapFlow> {
-    const client = new ImapFlow({
-      host: '127.0.0.1',
-      port: ms.info.ports.imaps,
-      secure: true,
-      auth: { user: p.user.address, pass: p.user.password },
-      tls: { ca: [ms.info.caCertPem] },
-      logger: false,
-    });
-    client.on('error', () => undefined);
-    await client.connect();
-    return client;
+    return connectImap(ms.info, p.user);
   }
 
   it('a message read in another mail client is no longer unread here', async () => {

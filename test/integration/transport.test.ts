@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ImapFlow } from 'imapflow';
 import { mailServer } from '../mailserver/index.ts';
+import { connectImap } from '../mailserver/imap-client.ts';
 import { ImapSync } from '../../main/core/transport/imap-sync.ts';
 import type {
   Connectivity,
@@ -239,16 +239,7 @@ describe('receiving over IMAP', () => {
     expect(typeof trackedFrom).toBe('bigint');
 
     // Another client (a phone, say) reads message 2.
-    const other = new ImapFlow({
-      host: info.host,
-      port: info.ports.imaps,
-      secure: true,
-      auth: { user: alice.address, pass: alice.password },
-      tls: { ca: [info.caCertPem] },
-      logger: false,
-    });
-    other.on('error', () => {});
-    await other.connect();
+    const other = await connectImap(info, alice);
     try {
       await other.mailboxOpen('INBOX');
       const uid = store.messages[1]?.uid ?? 0;
