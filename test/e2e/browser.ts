@@ -1,5 +1,5 @@
 /** Debian's Chromium driven by playwright-core (TESTBED.md): launch, pages, screenshots, axe. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -13,6 +13,14 @@ export const RENDERER_INDEX = join(
   process.env.ESTAFETTE_RENDERER_DIR ?? join(import.meta.dirname, '../../out/renderer'),
   'index.html',
 );
+
+/** The browser for an e2e story: refuses to start before the renderer the web host serves is built. */
+export function launchAppBrowser(): Promise<Browser> {
+  if (!existsSync(RENDERER_INDEX)) {
+    throw new Error('Build the renderer first: npm run build:renderer');
+  }
+  return launchBrowser();
+}
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({

@@ -3,13 +3,12 @@
  * message the server refuses read in French, and the same failed message reads in German in a
  * German UI. Real core behind a real web host, the real mail server.
  */
-import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebHost } from '../../main/web/server.ts';
 import { mailServer } from '../mailserver/index.ts';
 import type { MailServer } from '../mailserver/index.ts';
-import { launchBrowser, openPage, RENDERER_INDEX, screenshot } from './browser.ts';
+import { launchAppBrowser, openPage, screenshot } from './browser.ts';
 import { AccessibilityLog, chatRow, startPerson, stopPeople, visible } from './ui-steps.ts';
 import type { Person } from './ui-steps.ts';
 
@@ -45,10 +44,8 @@ describe('core sentences in the French and German UI', () => {
   const axe = new AccessibilityLog();
 
   beforeAll(async () => {
-    if (!existsSync(RENDERER_INDEX))
-      throw new Error('Build the renderer first: npm run build:renderer');
     server = mailServer();
-    browser = await launchBrowser();
+    browser = await launchAppBrowser();
   });
 
   afterAll(async () => {

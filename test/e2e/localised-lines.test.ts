@@ -5,7 +5,6 @@
  * hosts, the real mail server; accounts, invite and group are made through the API to keep this
  * about the lines.
  */
-import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mailServer } from '../mailserver/index.ts';
@@ -13,7 +12,7 @@ import type { MailServer } from '../mailserver/index.ts';
 import { manualSettings, observe } from '../support/peer.ts';
 import type { CoreEvent } from '../../shared/events.ts';
 import type { Account } from '../../shared/types.ts';
-import { launchBrowser, openPage, RENDERER_INDEX, screenshot } from './browser.ts';
+import { launchAppBrowser, openPage, screenshot } from './browser.ts';
 import { AccessibilityLog, chatRow, startPerson, stopPeople, visible } from './ui-steps.ts';
 import type { Person } from './ui-steps.ts';
 
@@ -51,10 +50,8 @@ describe('system lines in the French and German UI', () => {
   const axe = new AccessibilityLog();
 
   beforeAll(async () => {
-    if (!existsSync(RENDERER_INDEX))
-      throw new Error('Build the renderer first: npm run build:renderer');
     server = mailServer();
-    browser = await launchBrowser();
+    browser = await launchAppBrowser();
     // Mailboxes of their own: other stories of this run use alice@ and bob@.
     people = await Promise.all([
       startPerson(server, browser, 'alice.ll'),

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebHost } from '../../main/web/server.ts';
 import type { WebHost } from '../../main/web/server.ts';
 import { mailServer } from '../mailserver/index.ts';
-import { launchBrowser, openPage, screenshot } from './browser.ts';
+import { launchAppBrowser, openPage, screenshot } from './browser.ts';
 import { seedMessages } from './seed.ts';
 import { chatRow, scrollThroughHistory, visible } from './ui-steps.ts';
 
@@ -96,7 +96,7 @@ describe('a chat with 100,000 messages', () => {
     const started = Date.now();
     last = seedMessages(dataDir, account.id, chat.id, COUNT);
     console.log(`seeded ${COUNT} messages in ${Date.now() - started} ms`);
-    browser = await launchBrowser();
+    browser = await launchAppBrowser();
   });
 
   afterAll(async () => {

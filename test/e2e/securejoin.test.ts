@@ -3,13 +3,12 @@
  * confirms the core's question, and both sides end up verified; then alice makes a group with
  * bob, and bob sees it with its member list. Two web hosts, real cores, the real mail server.
  */
-import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebHost } from '../../main/web/server.ts';
 import { mailServer } from '../mailserver/index.ts';
 import type { MailServer, TestUser } from '../mailserver/index.ts';
-import { launchBrowser, RENDERER_INDEX, screenshot } from './browser.ts';
+import { launchAppBrowser, screenshot } from './browser.ts';
 import {
   AccessibilityLog,
   askAboutInvite,
@@ -45,10 +44,8 @@ describe('alice and bob verify each other with an invite and make a group', () =
   ) => screenshotsOf(browser, host, name, prepare);
 
   beforeAll(async () => {
-    if (!existsSync(RENDERER_INDEX))
-      throw new Error('Build the renderer first: npm run build:renderer');
     server = mailServer();
-    browser = await launchBrowser();
+    browser = await launchAppBrowser();
     // Mailboxes of their own: the story of this run leaves mail for alice@ and bob@.
     people = await Promise.all([
       startPerson(server, browser, 'alice.sj'),

@@ -2,7 +2,6 @@
  * The whole product in a real browser: two web hosts (alice and bob), each with its own core,
  * against the real Postfix + Dovecot of the test bed. Everything is done through the UI.
  */
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebHost } from '../../main/web/server.ts';
 import { mailServer } from '../mailserver/index.ts';
 import type { MailServer, TestUser } from '../mailserver/index.ts';
-import { launchBrowser, RENDERER_INDEX, screenshot } from './browser.ts';
+import { launchAppBrowser, screenshot } from './browser.ts';
 import { landscapePng } from './png.ts';
 import {
   AccessibilityLog,
@@ -75,12 +74,10 @@ describe('alice and bob, each in a browser, chat through their mail accounts', (
   ) => screenshotsOf(browser, host, name, prepare);
 
   beforeAll(async () => {
-    if (!existsSync(RENDERER_INDEX))
-      throw new Error('Build the renderer first: npm run build:renderer');
     server = mailServer();
     autoconfig = await autoconfigServer(server);
     const autoconfigUrl = `http://127.0.0.1:${(autoconfig.address() as AddressInfo).port}/mail/config-v1.1.xml`;
-    browser = await launchBrowser();
+    browser = await launchAppBrowser();
     // Bob's servers are discovered: his core asks the local autoconfig server.
     const coreOptions = { autoconfigUrls: () => [autoconfigUrl] };
     people = await Promise.all([

@@ -3,18 +3,11 @@
  * text safety, drafts, the jump-to-bottom counter, failed messages, the states that a live
  * exchange rarely produces on demand, and the message list with 100,000 messages.
  */
-import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebHost } from '../../main/web/server.ts';
 import type { WebHost } from '../../main/web/server.ts';
-import {
-  launchBrowser,
-  openPage,
-  RENDERER_INDEX,
-  screenshot,
-  seriousAxeViolations,
-} from './browser.ts';
+import { launchAppBrowser, openPage, screenshot, seriousAxeViolations } from './browser.ts';
 import type { PageOptions } from './browser.ts';
 import { scriptedCore } from './scripted-core.ts';
 import { attribute, chatRow, message, scrollThroughHistory, visible } from './ui-steps.ts';
@@ -34,8 +27,6 @@ describe('the UI against a scripted core', () => {
   };
 
   beforeAll(async () => {
-    if (!existsSync(RENDERER_INDEX))
-      throw new Error('Build the renderer first: npm run build:renderer');
     core = scriptedCore({ data: 'demo', now: NOW, bulkMessages: 100_000 });
     host = await startWebHost({ port: 0, dataDir: '/nonexistent-scripted', core });
     emptyHost = await startWebHost({
@@ -43,7 +34,7 @@ describe('the UI against a scripted core', () => {
       dataDir: '/nonexistent-scripted',
       core: scriptedCore({ data: 'empty', now: NOW }),
     });
-    browser = await launchBrowser();
+    browser = await launchAppBrowser();
   });
 
   afterAll(async () => {

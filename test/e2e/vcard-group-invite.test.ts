@@ -5,13 +5,12 @@
  * to bob encrypted. Alice makes a group with bob and shows its invite; carol pastes the link,
  * confirms and is joined; the group shows her, and her message reaches alice and bob.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mailServer } from '../mailserver/index.ts';
 import type { MailServer } from '../mailserver/index.ts';
-import { launchBrowser, RENDERER_INDEX, screenshot } from './browser.ts';
+import { launchAppBrowser, screenshot } from './browser.ts';
 import {
   AccessibilityLog,
   askAboutInvite,
@@ -51,10 +50,8 @@ describe('a contact by vCard, and a group joined by invite', () => {
   const axe = new AccessibilityLog();
 
   beforeAll(async () => {
-    if (!existsSync(RENDERER_INDEX))
-      throw new Error('Build the renderer first: npm run build:renderer');
     server = mailServer();
-    browser = await launchBrowser();
+    browser = await launchAppBrowser();
     // Mailboxes of their own: other stories of this run use alice@, bob@ and carol@.
     people = await Promise.all(
       ['alice.vc', 'bob.vc', 'carol.vc'].map((local) => startPerson(server, browser, local)),
